@@ -1,0 +1,112 @@
+"""SEED ``Preprocessed_EEG``: ``<subject>_<yyyymmdd>.mat`` files plus ``label.mat``.
+
+Each subject file holds one variable per trial, ``<initials>_eeg<k>``, float64
+(62, n_samples) in microvolts at 200 Hz. MATLAB v7.3 files (HDF5) are read with h5py.
+Only one trial is held in memory at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import h5py
+import numpy as np
+import scipy.io
+
+from seedflow.channels import SEED_62
+from seedflow.errors import DatasetError
+from seedflow.io.base import SessionSource, Trial
+
+SEED_CLASSES = {-1: "negative", 0: "neutral", 1: "positive"}
+_TRIAL_KEY = re.compile(r"^[A-Za-z]+_eeg(\d+)$")
+_SESSION_FILE = re.compile(r"^(\d+)_(\d{8})\.mat$")
+
+
+def discover(root: Path) -> list[tuple[str, str, Path]]:
+    """(subject, session, file) for every subject file; sessions numbered by date from 1."""
+    folder = Path(root) / "Preprocessed_EEG"
+    if not folder.is_dir():
+        raise DatasetError(folder, "folder not found (expected SEED's Preprocessed_EEG layout)")
+    by_subject: dict[int, list[tuple[str, Path]]] = {}
+    for path in folder.glob("*.mat"):
+        match = _SESSION_FILE.match(path.name)
+        if match:
+            by_subject.setdefault(int(match[1]), []).append((match[2], path))
+    if not by_subject:
+        raise DatasetError(folder, "no <subject>_<yyyymmdd>.mat files")
+    return [
+        (str(subject), str(session), path)
+        for subject in sorted(by_subject)
+        for session, (_, path) in enumerate(sorted(by_subject[subject]), start=1)
+    ]
+
+
+def read_labels(path: Path) -> list[int]:
+    """SEED's trial labels (-1, 0, 1) from ``label.mat``."""
+    if not Path(path).is_file():
+        raise DatasetError(path, "label file not found")
+    try:
+        labels = scipy.io.loadmat(path, variable_names=["label"]).get("label")
+    except Exception as err:  # scipy raises many types for damaged files
+        raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+    if labels is None:
+        raise DatasetError(path, "no variable 'label'")
+    return [int(v) for v in np.ravel(labels)]
+
+
+def _trial_number(key: str) -> int:
+    return int(_TRIAL_KEY.match(key)[1])
+
+
+def _trial_keys_and_lengths(path: Path) -> tuple[list[str], list[int], bool]:
+    """Trial variable names sorted by number (not text), their lengths, and HDF5-ness."""
+    if not path.is_file():
+        raise DatasetError(path, "file not found")
+    hdf5 = h5py.is_hdf5(path)
+    try:
+        if hdf5:  # MATLAB v7.3: HDF5, arrays stored transposed (column-major)
+            with h5py.File(path, "r") as f:
+                variables = [(k, f[k].shape[::-1]) for k in f if isinstance(f[k], h5py.Dataset)]
+        else:
+            variables = [(name, shape) for name, shape, _ in scipy.io.whosmat(path)]
+    except Exception as err:  # scipy and h5py raise many types for damaged files
+        raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+    trials = sorted((v for v in variables if _TRIAL_KEY.match(v[0])),
+                    key=lambda v: _trial_number(v[0]))
+    if not trials:
+        raise DatasetError(path, "no trial variables named <initials>_eeg<k>")
+    for name, shape in trials:
+        if len(shape) != 2 or shape[0] != len(SEED_62):
+            raise DatasetError(path, f"variable {name} has shape {shape}, "
+                                     f"expected ({len(SEED_62)}, n_samples)")
+    return [name for name, _ in trials], [shape[1] for _, shape in trials], hdf5
+
+
+def open_session(path: Path, label_path: Path, sfreq: float = 200.0) -> SessionSource:
+    """A SEED subject file as a :class:`SessionSource` (labels mapped to 0..2)."""
+    path = Path(path)
+    keys, lengths, hdf5 = _trial_keys_and_lengths(path)
+    labels = read_labels(label_path)
+    numbers = [_trial_number(k) for k in keys]
+    if max(numbers) > len(labels):
+        raise DatasetError(label_path, f"{len(labels)} labels, but {path} has trial {max(numbers)}")
+    unknown = set(labels) - set(SEED_CLASSES)
+    if unknown:
+        raise DatasetError(label_path, f"labels {sorted(unknown)} are not SEED's -1, 0, 1")
+    classes = sorted(SEED_CLASSES)
+
+    def read_trial(index: int) -> np.ndarray:
+        try:
+            if hdf5:
+                with h5py.File(path, "r") as f:
+                    return f[keys[index]][()].T
+            return scipy.io.loadmat(path, variable_names=[keys[index]])[keys[index]]
+        except Exception as err:
+            raise DatasetError(path, f"cannot read variable {keys[index]} ({err})") from err
+
+    trials = [Trial(number, classes.index(labels[number - 1]), n)
+              for number, n in zip(numbers, lengths)]
+    return SessionSource(path=path, ch_names=list(SEED_62), sfreq=sfreq, trials=trials,
+                         class_names=[SEED_CLASSES[c] for c in classes], to_volts=1e-6,
+                         read_trial=read_trial)

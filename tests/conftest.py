@@ -1,0 +1,47 @@
+"""Shared fixtures: small simulated SEED data written in the real layout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from seedflow import simulate  # noqa: E402
+from seedflow.io import seed, zarr_store  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write_seed_dataset(root: Path, spec: simulate.SimulationSpec) -> Path:
+    """Simulated Preprocessed_EEG folder for ``spec``; returns the folder."""
+    folder = root / "Preprocessed_EEG"
+    for subject in range(1, spec.subjects + 1):
+        for session in range(1, spec.sessions + 1):
+            simulate.write_seed_session(spec, subject, session,
+                                        folder / simulate.session_filename(subject, session))
+    simulate.write_seed_labels(spec, folder / "label.mat")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_spec() -> simulate.SimulationSpec:
+    return simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=6,
+                                   trial_seconds=30, effect_size=2.0, seed=7)
+
+
+@pytest.fixture(scope="session")
+def seed_folder(tmp_path_factory, tiny_spec) -> Path:
+    return write_seed_dataset(tmp_path_factory.mktemp("seed"), tiny_spec)
+
+
+@pytest.fixture(scope="session")
+def session_store_path(tmp_path_factory, seed_folder, tiny_spec) -> Path:
+    source = seed.open_session(seed_folder / simulate.session_filename(1, 1),
+                               seed_folder / "label.mat", sfreq=tiny_spec.sfreq)
+    out = tmp_path_factory.mktemp("zarr") / "ses-1.zarr"
+    zarr_store.write_session(source, out, chunk_seconds=7,
+                             attrs={"subject": "1", "session": "1", "dataset": "simulated"})
+    return out

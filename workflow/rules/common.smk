@@ -1,0 +1,78 @@
+"""Config validation, the dataset's subject × session table and path helpers."""
+
+from pathlib import Path
+
+from seedflow import config as seedflow_config
+from seedflow import datasets
+from seedflow.errors import SeedflowError
+
+try:
+    seedflow_config.validate(
+        config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+    )
+    RECORDINGS = {(r.subject, r.session): r for r in datasets.recordings(config)}
+except SeedflowError as err:
+    raise WorkflowError(str(err)) from None
+
+RESULTS = Path(config["results"])
+SUBJECTS = sorted({s for s, _ in RECORDINGS}, key=lambda s: (len(s), s))
+MODEL_FILES = ("model.keras", "history.csv", "predictions.csv", "metrics.json")
+
+
+wildcard_constraints:
+    subject=r"[^/]+",
+    session=r"[^/]+",
+    model=r"[a-z0-9_]+",
+    protocol=r"[a-z_]+",
+
+
+def sessions_of(subject):
+    """Session labels of one subject, in recording order."""
+    return [k for s, k in RECORDINGS if s == subject]
+
+
+def session_store(subject, session):
+    return RESULTS / "zarr" / f"sub-{subject}" / f"ses-{session}.zarr"
+
+
+def feature_store(subject, session):
+    return RESULTS / "features" / f"sub-{subject}" / f"ses-{session}.zarr"
+
+
+def recording_inputs(wildcards):
+    """Source files of one subject × session (recording and label file)."""
+    recording = RECORDINGS[(wildcards.subject, wildcards.session)]
+    return {"recording": recording.path, "labels": recording.extra_inputs}
+
+
+def folds(protocol):
+    """Fold names of a protocol; subject-dependent = one fold per subject × session."""
+    return [f"sub-{s}_ses-{k}" for s, k in RECORDINGS]
+
+
+def fold_features(wildcards):
+    """Feature stores a fold reads."""
+    subject, session = wildcards.fold.removeprefix("sub-").split("_ses-")
+    return [feature_store(subject, session)]
+
+
+def fold_dir(model, protocol, fold):
+    return RESULTS / "models" / model / protocol / fold
+
+
+def all_fold_outputs(name):
+    return [
+        fold_dir(m, p, f) / name
+        for m in config["recognition"]["models"]
+        for p in config["recognition"]["protocols"]
+        for f in folds(p)
+    ]
+
+
+def subject_fold_dirs(subject):
+    return [
+        fold_dir(m, p, f"sub-{subject}_ses-{k}")
+        for m in config["recognition"]["models"]
+        for p in config["recognition"]["protocols"]
+        for k in sessions_of(subject)
+    ]

@@ -1,0 +1,17 @@
+"""Features: DE and PSD per band and window, Dask over the ingested Zarr store."""
+
+
+rule features:
+    input:
+        RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr",
+    output:
+        directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
+    log:
+        RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
+    threads: 2
+    params:
+        features=config["features"],
+    conda:
+        "../../envs/seedflow.yaml"
+    script:
+        "../scripts/features.py"

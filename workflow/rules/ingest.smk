@@ -1,0 +1,18 @@
+"""Ingest: one recording (subject × session) -> one chunked Zarr store."""
+
+
+rule ingest:
+    input:
+        unpack(recording_inputs),
+    output:
+        directory(RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr"),
+    log:
+        RESULTS / "logs" / "ingest" / "sub-{subject}_ses-{session}.log",
+    params:
+        dataset=config["dataset"],
+        simulation=config["simulation"],
+        chunk_seconds=config["ingest"]["chunk_seconds"],
+    conda:
+        "../../envs/seedflow.yaml"
+    script:
+        "../scripts/ingest.py"

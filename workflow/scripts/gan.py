@@ -1,0 +1,11 @@
+"""Snakemake adapter: train the conditional GAN and measure its samples."""
+
+from pathlib import Path
+
+from seedflow import backend, synthesis
+from seedflow.logs import run_step
+
+backend.limit_threads(snakemake.threads)
+run_step(snakemake.log[0], lambda: synthesis.run(
+    [Path(p) for p in snakemake.input], Path(snakemake.output.generator).parent,
+    snakemake.params.synthesis, snakemake.params.bands, snakemake.params.train_trials))

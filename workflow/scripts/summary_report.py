@@ -1,0 +1,10 @@
+"""Snakemake adapter: the run's summary MNE report."""
+
+from pathlib import Path
+
+from seedflow import report
+from seedflow.logs import run_step
+
+run_step(snakemake.log[0], lambda: report.summary_report(
+    Path(snakemake.input.metrics), Path(snakemake.input.quality).parent,
+    Path(snakemake.input.store), snakemake.params.config, Path(snakemake.output[0])))
