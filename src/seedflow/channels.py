@@ -7,11 +7,17 @@ import functools
 import mne
 import numpy as np
 
+from seedflow.errors import DatasetError
+
 SEED_62 = (
     "FP1 FPZ FP2 AF3 AF4 F7 F5 F3 F1 FZ F2 F4 F6 F8 FT7 FC5 FC3 FC1 FCZ FC2 FC4 FC6 FT8 "
     "T7 C5 C3 C1 CZ C2 C4 C6 T8 TP7 CP5 CP3 CP1 CPZ CP2 CP4 CP6 TP8 P7 P5 P3 P1 PZ P2 P4 "
     "P6 P8 PO7 PO5 PO3 POZ PO4 PO6 PO8 CB1 O1 OZ O2 CB2"
 ).split()
+
+DREAMER_14 = "AF3 F7 F3 FC5 T7 P7 O1 O2 P8 T8 FC6 F4 F8 AF4".split()
+SEED_EOG = ("VEO", "HEO")
+SEED_MASTOIDS = ("M1", "M2")
 
 SEED_GRID = (
     "-   -   -   FP1 FPZ FP2 -   -   -",
@@ -32,6 +38,29 @@ _EXTRA_POSITIONS = {"CB1": (-0.043, -0.106, 0.006), "CB2": (0.044, -0.107, 0.006
 def normalise(name: str) -> str:
     """One spelling for a channel name: upper case, no spaces or reference suffix."""
     return name.strip().upper().replace(" ", "").removesuffix("-REF")
+
+
+def pick(available, wanted, path) -> list[int]:
+    """Index in ``available`` of each ``wanted`` channel, matched by normalised name.
+
+    Raises :class:`DatasetError` naming ``path`` if a wanted channel is missing or a name
+    occurs twice in ``available`` once normalised (FP1 and Fp1 are the same electrode).
+    """
+    index: dict[str, int] = {}
+    duplicated = []
+    for i, name in enumerate(available):
+        key = normalise(name)
+        if key in index:
+            duplicated.append(name)
+        index[key] = i
+    wanted_keys = {normalise(w) for w in wanted}
+    duplicated = [d for d in duplicated if normalise(d) in wanted_keys]
+    if duplicated:
+        raise DatasetError(path, f"duplicated channels: {', '.join(duplicated)}")
+    missing = [w for w in wanted if normalise(w) not in index]
+    if missing:
+        raise DatasetError(path, f"missing channels: {', '.join(missing)}")
+    return [index[normalise(w)] for w in wanted]
 
 
 def grid_positions(ch_names, grid=SEED_GRID) -> np.ndarray:

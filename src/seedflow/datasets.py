@@ -1,7 +1,8 @@
 """Which recordings a configured dataset has, and how to open one of them.
 
-``dataset.kind`` selects the layout; ``simulated`` is SEED's layout written by the
-``simulate`` rule, so its file list comes from the config alone (nothing is read).
+``dataset.kind`` selects the layout and its reader (one module per layout in
+:mod:`seedflow.io`); ``simulated`` is the layout named by ``simulation.layout`` written by the
+``simulate`` rules, so its file list comes from the config alone (nothing is read).
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedflow import simulate
+from seedflow import simulate_layouts
 from seedflow.errors import SeedflowError
-from seedflow.io import seed
+from seedflow.io import dreamer, mne_raw, seed, seed_iv, seed_v, trial_table
 from seedflow.io.base import SessionSource
 
-KINDS = ("simulated", "seed")
+KINDS = ("simulated", "seed", "seed-iv", "seed-v", "seed-ger", "seed-fra", "dreamer", "mne")
+_CNT_KINDS = ("seed-v", "seed-ger", "seed-fra")
 
 
 @dataclass(frozen=True)
@@ -37,26 +39,82 @@ def dataset_root(config: dict) -> Path:
                         f"'{config['dataset']['kind']}'")
 
 
-def recordings(config: dict) -> list[Recording]:
-    """Every subject × session, sorted by subject then session."""
+def layout(config: dict) -> str:
+    """The on-disk layout to read: the kind, or the simulated layout."""
     kind = config["dataset"]["kind"]
-    root = dataset_root(config)
-    if kind == "simulated":
-        spec = simulate.SimulationSpec.from_config(config["simulation"])
-        folder = root / "Preprocessed_EEG"
-        pairs = [(str(s), str(k), folder / simulate.session_filename(s, k))
-                 for s in range(1, spec.subjects + 1) for k in range(1, spec.sessions + 1)]
-    elif kind == "seed":
-        pairs = seed.discover(root)
-    else:
+    if kind not in KINDS:
         raise SeedflowError(f"config key dataset.kind: unknown kind '{kind}' "
                             f"(known: {', '.join(KINDS)})")
-    labels = root / "Preprocessed_EEG" / "label.mat"
-    return [Recording(s, k, p, (labels,)) for s, k, p in pairs]
+    return simulate_layouts.layout_of(config["simulation"]) if kind == "simulated" else kind
+
+
+def _trial_table_path(config: dict, required: bool) -> Path | None:
+    path = config["dataset"].get("trial_table")
+    if path is None and required:
+        raise SeedflowError(f"config key dataset.trial_table: required for dataset.kind "
+                            f"'{config['dataset']['kind']}' (TSV: session, trial, start_s, "
+                            "end_s, label); trial lists are never guessed")
+    return Path(path) if path else None
+
+
+def recordings(config: dict) -> list[Recording]:
+    """Every subject × session, sorted by subject then session."""
+    kind, name = config["dataset"]["kind"], layout(config)
+    root = dataset_root(config)
+    if kind == "simulated":
+        section = config["simulation"]
+        extra = tuple(root / rel for rel in simulate_layouts.shared_files(section))
+        return [Recording(s, k, root / rel, extra)
+                for s, k, rel in simulate_layouts.recordings(section)]
+    if name == "seed":
+        labels = (root / "Preprocessed_EEG" / "label.mat",)
+        return [Recording(s, k, p, labels) for s, k, p in seed.discover(root)]
+    if name == "seed-iv":
+        return [Recording(s, k, p) for s, k, p in seed_iv.discover(root)]
+    if name in _CNT_KINDS:
+        table = _trial_table_path(config, required=name != "seed-v")
+        folder = root / seed_v.FOLDER if name == "seed-v" else root
+        extra = (table,) if table else ()
+        return [Recording(s, k, p, extra) for s, k, p in seed_v.discover(folder)]
+    if name == "dreamer":
+        return [Recording(s, k, p) for s, k, p in dreamer.discover(root)]
+    found = mne_raw.discover(root)  # kind "mne"
+    return [Recording(s, k, p, tuple(e for e in [mne_raw.events_file(p)] if e))
+            for s, k, p in found]
 
 
 def open_source(config: dict, recording: Recording) -> SessionSource:
     """Open one recording for streaming ingest."""
-    kind = config["dataset"]["kind"]
-    sfreq = config["simulation"]["sfreq"] if kind == "simulated" else config["dataset"]["sfreq"]
-    return seed.open_session(recording.path, recording.extra_inputs[0], sfreq=sfreq)
+    ds, name = config["dataset"], layout(config)
+    simulated = ds["kind"] == "simulated"
+    spec = simulate_layouts.spec_of(config["simulation"]) if simulated else None
+    sfreq = spec.sfreq if simulated else ds.get("sfreq", 200.0)
+    if name == "seed":
+        return seed.open_session(recording.path, recording.extra_inputs[0], sfreq=sfreq)
+    if name == "seed-iv":
+        return seed_iv.open_session(recording.path, recording.session, sfreq=sfreq)
+    cnt_format = ds.get("cnt_data_format", "auto")
+    if name in _CNT_KINDS:
+        if recording.extra_inputs:
+            table_path = recording.extra_inputs[0]
+            table = trial_table.read(table_path)
+        else:
+            table_path, table = "SEED-V's published trial table", seed_v.published_table()
+        classes = seed_v.SEED_V_CLASSES if name == "seed-v" else seed.SEED_CLASSES
+        expected = spec.sfreq if simulated else (seed_v.SEED_V_SFREQ if name == "seed-v"
+                                                 else None)
+        return seed_v.open_session(recording.path, recording.subject, recording.session,
+                                   table=table, table_source=table_path, classes=classes,
+                                   expected_sfreq=expected,
+                                   reference=ds.get("reference", "none"),
+                                   cnt_data_format=cnt_format)
+    if name == "dreamer":
+        return dreamer.open_session(recording.path, recording.subject,
+                                    target=ds.get("target", "valence"),
+                                    levels=ds.get("levels", 2),
+                                    expected_sfreq=spec.sfreq if simulated
+                                    else dreamer.DREAMER_SFREQ)
+    return mne_raw.open_session(recording.path, event_labels=ds.get("event_labels") or {},
+                                channels=ds.get("channels"),
+                                events_path=(recording.extra_inputs or [None])[0],
+                                cnt_data_format=cnt_format)

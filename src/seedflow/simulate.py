@@ -111,9 +111,10 @@ class SeedSimulator:
 
     background_uv = 12.0
 
-    def __init__(self, spec: SimulationSpec):
+    def __init__(self, spec: SimulationSpec, effects: dict | None = None):
         self.spec = spec
         self.positions = _electrode_positions()
+        self.effects = _CLASS_EFFECTS if effects is None else effects  # label -> (band, centre)s
 
     def _rng(self, *keys: int) -> np.random.Generator:
         return np.random.default_rng([self.spec.seed, *keys])
@@ -125,8 +126,15 @@ class SeedSimulator:
 
     def trial(self, subject: int, session: int, trial: int, label: int) -> np.ndarray:
         """One trial, float64 (62, n_samples) in microvolts."""
+        return self.segment(subject, session, trial, label)[0]
+
+    def segment(self, subject: int, session: int, trial: int, label: int | None,
+                seconds: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(EEG (62, n) in microvolts, the blink waveform (n,)) of a trial, or of a rest
+        period without class effect when ``label`` is None; ``seconds`` defaults to a trial."""
         spec = self.spec
-        n = int(round(spec.trial_seconds * spec.sfreq))
+        seconds = spec.trial_seconds if seconds is None else seconds
+        n = int(round(seconds * spec.sfreq))
         sub = _Subject(self._rng(subject), self.positions)
         rng = self._rng(subject, session, trial)
         n_ch = len(SEED_62)
@@ -146,7 +154,7 @@ class SeedSimulator:
             source = _band_noise(rng, n, spec.sfreq, lo, hi)[0]
             x += amp * np.outer(_spatial_pattern(self.positions, centre), source)
 
-        for band, centre in _CLASS_EFFECTS[label]:
+        for band, centre in (() if label is None else self.effects[label]):
             lo, hi = BANDS[band]
             amp = spec.effect_size * self._background_band_amplitude(band)
             source = _band_noise(rng, n, spec.sfreq, lo, hi, size=2)
@@ -157,10 +165,11 @@ class SeedSimulator:
         drift = np.cumsum(rng.standard_normal((n_ch, n)), axis=1) / np.sqrt(n) * 8.0
         x += drift - drift.mean(axis=1, keepdims=True)
         x += 1.5 * np.sin(2 * np.pi * 50.0 * t + rng.uniform(0, 2 * np.pi))
-        for onset in rng.uniform(0, max(t[-1] - 0.5, 0), size=int(spec.trial_seconds / 6)):
-            blink = 120.0 * np.exp(-0.5 * ((t - onset - 0.15) / 0.07) ** 2)
-            x += np.outer(sub.frontal, blink)
-        return sub.gains[:, None] * x
+        blinks = np.zeros(n)
+        for onset in rng.uniform(0, max(t[-1] - 0.5, 0), size=int(seconds / 6)):
+            blinks += 120.0 * np.exp(-0.5 * ((t - onset - 0.15) / 0.07) ** 2)
+        x += np.outer(sub.frontal, blinks)
+        return sub.gains[:, None] * x, blinks
 
 
 def write_seed_session(spec: SimulationSpec, subject: int, session: int, path: Path) -> None:

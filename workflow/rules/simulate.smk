@@ -1,6 +1,12 @@
-"""The embedded dataset: SEED's Preprocessed_EEG layout with planted class effects."""
+"""The embedded dataset with planted class effects, in the layout of simulation.layout."""
 
-if config["dataset"]["kind"] == "simulated":
+import re
+
+from seedflow import simulate_layouts
+
+SIMULATED_LAYOUT = simulate_layouts.layout_of(config["simulation"])
+
+if config["dataset"]["kind"] == "simulated" and SIMULATED_LAYOUT == "seed":
 
     SIMULATED = datasets.dataset_root(config) / "Preprocessed_EEG"
 
@@ -30,3 +36,26 @@ if config["dataset"]["kind"] == "simulated":
             "../../envs/seedflow.yaml"
         script:
             "../scripts/simulate_labels.py"
+
+
+if config["dataset"]["kind"] == "simulated" and SIMULATED_LAYOUT != "seed":
+
+    SIMULATED_FILES = sorted(
+        {str(r.path.relative_to(datasets.dataset_root(config))) for r in RECORDINGS.values()}
+        | set(simulate_layouts.shared_files(config["simulation"]))
+    )
+
+    rule simulate_file:
+        output:
+            datasets.dataset_root(config) / "{path}",
+        log:
+            RESULTS / "logs" / "simulate" / "{path}.log",
+        wildcard_constraints:
+            path="|".join(re.escape(f) for f in SIMULATED_FILES),
+        params:
+            simulation=config["simulation"],
+            root=datasets.dataset_root(config),
+        conda:
+            "../../envs/seedflow.yaml"
+        script:
+            "../scripts/simulate_file.py"

@@ -85,16 +85,27 @@ def _trial_keys_and_lengths(path: Path) -> tuple[list[str], list[int], bool]:
 
 def open_session(path: Path, label_path: Path, sfreq: float = 200.0) -> SessionSource:
     """A SEED subject file as a :class:`SessionSource` (labels mapped to 0..2)."""
+    return open_trial_file(path, read_labels(label_path), SEED_CLASSES, sfreq=sfreq,
+                           label_source=label_path)
+
+
+def open_trial_file(path: Path, labels: list[int], classes: dict[int, str], *, sfreq: float,
+                    label_source) -> SessionSource:
+    """A MATLAB file of ``<initials>_eeg<k>`` trials, trial k labelled ``labels[k - 1]``.
+
+    Labels are codes of ``classes`` (code -> name); class indices follow the sorted codes.
+    """
     path = Path(path)
     keys, lengths, hdf5 = _trial_keys_and_lengths(path)
-    labels = read_labels(label_path)
     numbers = [_trial_number(k) for k in keys]
     if max(numbers) > len(labels):
-        raise DatasetError(label_path, f"{len(labels)} labels, but {path} has trial {max(numbers)}")
-    unknown = set(labels) - set(SEED_CLASSES)
+        raise DatasetError(label_source, f"{len(labels)} labels, but {path} has trial "
+                                         f"{max(numbers)}")
+    unknown = set(labels) - set(classes)
     if unknown:
-        raise DatasetError(label_path, f"labels {sorted(unknown)} are not SEED's -1, 0, 1")
-    classes = sorted(SEED_CLASSES)
+        raise DatasetError(label_source, f"labels {sorted(unknown)} are not among the "
+                                         f"class codes {sorted(classes)}")
+    codes = sorted(classes)
 
     def read_trial(index: int) -> np.ndarray:
         try:
@@ -105,8 +116,8 @@ def open_session(path: Path, label_path: Path, sfreq: float = 200.0) -> SessionS
         except Exception as err:
             raise DatasetError(path, f"cannot read variable {keys[index]} ({err})") from err
 
-    trials = [Trial(number, classes.index(labels[number - 1]), n)
+    trials = [Trial(number, codes.index(labels[number - 1]), n)
               for number, n in zip(numbers, lengths)]
     return SessionSource(path=path, ch_names=list(SEED_62), sfreq=sfreq, trials=trials,
-                         class_names=[SEED_CLASSES[c] for c in classes], to_volts=1e-6,
+                         class_names=[classes[c] for c in codes], to_volts=1e-6,
                          read_trial=read_trial)

@@ -3,7 +3,9 @@
 ``<store>/eeg``: float32 (channels, time) in volts, chunked in time, Blosc-zstd compressed.
 Attributes: ``sfreq``, ``ch_names``, ``trial_ids``, ``trial_start``/``trial_stop`` (samples,
 stop exclusive; trials are concatenated in time), ``labels`` (class indices),
-``class_names``, ``bad_channels``, ``source_file``, ``units``, ``subject``, ``session``.
+``class_names``, ``bad_channels``, ``source_file``, ``units``, ``subject``, ``session``,
+``eog_names``. ``<store>/eog`` (only when the recording has EOG channels): the EOG channels
+named by ``eog_names``, same layout as ``eeg``.
 """
 
 from __future__ import annotations
@@ -45,22 +47,31 @@ def atomic_directory(final: Path):
 
 
 def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
-                  attrs: dict) -> None:
-    """Stream ``source`` trial by trial into a new store at ``out`` (atomic)."""
+                  attrs: dict, block_seconds: float = 60.0) -> None:
+    """Stream ``source`` into a new store at ``out`` (atomic), one block of samples at a time."""
     lengths = [t.n_samples for t in source.trials]
     stops = np.cumsum(lengths)
     starts = stops - lengths
     chunk = max(1, int(round(chunk_seconds * source.sfreq)))
+    block = chunk * max(1, int(round(block_seconds * source.sfreq)) // chunk)
+    n_eeg = len(source.ch_names)
     bad: set[str] = set()
     with atomic_directory(out) as tmp:
         group = zarr.open_group(tmp, mode="w")
-        eeg = group.create_array("eeg", shape=(len(source.ch_names), int(stops[-1])),
-                                 chunks=(len(source.ch_names), chunk), dtype="float32",
-                                 compressors=COMPRESSOR)
+        arrays = {name: group.create_array(name, shape=(len(names), int(stops[-1])),
+                                           chunks=(len(names), chunk), dtype="float32",
+                                           compressors=COMPRESSOR)
+                  for name, names in (("eeg", source.ch_names), ("eog", source.eog_names))
+                  if names}
         for index, trial in enumerate(source.trials):
-            data = source.trial_data(index)
-            bad |= _bad_channels(data, source.ch_names)
-            eeg[:, starts[index]:stops[index]] = data
+            quality = _ChannelQuality(n_eeg)
+            for offset, data in source.trial_blocks(index, block):
+                at = slice(starts[index] + offset, starts[index] + offset + data.shape[1])
+                arrays["eeg"][:, at] = data[:n_eeg]
+                if source.eog_names:
+                    arrays["eog"][:, at] = data[n_eeg:]
+                quality.update(data[:n_eeg])
+            bad |= {ch for ch, b in zip(source.ch_names, quality.bad()) if b}
             log.info("trial %d/%d (%d samples) written", index + 1, len(source.trials),
                      trial.n_samples)
         if bad:
@@ -69,6 +80,7 @@ def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
         group.attrs.update({
             "sfreq": float(source.sfreq),
             "ch_names": list(source.ch_names),
+            "eog_names": list(source.eog_names),
             "trial_ids": [t.trial_id for t in source.trials],
             "trial_start": starts.tolist(),
             "trial_stop": stops.tolist(),
@@ -81,10 +93,23 @@ def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
         })
 
 
-def _bad_channels(data: np.ndarray, ch_names) -> set[str]:
-    nonfinite = ~np.isfinite(data).all(axis=1)
-    flat = np.nanstd(np.where(np.isfinite(data), data, np.nan), axis=1) < 1e-12
-    return {ch for ch, b in zip(ch_names, nonfinite | flat) if b}
+class _ChannelQuality:
+    """Running per-channel check over the blocks of one trial: non-finite or flat."""
+
+    def __init__(self, n_channels: int):
+        self.nonfinite = np.zeros(n_channels, bool)
+        self.low = np.full(n_channels, np.inf)
+        self.high = np.full(n_channels, -np.inf)
+
+    def update(self, data: np.ndarray) -> None:
+        finite = np.isfinite(data)
+        self.nonfinite |= ~finite.all(axis=1)
+        self.low = np.minimum(self.low, np.where(finite, data, np.inf).min(axis=1))
+        self.high = np.maximum(self.high, np.where(finite, data, -np.inf).max(axis=1))
+
+    def bad(self) -> np.ndarray:
+        """Channels with a non-finite sample or a range under 1 pV (flat) in the trial."""
+        return self.nonfinite | ~(self.high - self.low >= 1e-12)
 
 
 @dataclass
