@@ -11,6 +11,7 @@ truncated instead of being read past its end.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ CNT_HINT = ("set dataset.cnt_data_format to int16 or int32 (SEED-family recordin
             "int32); MNE cannot infer it for this file, see mne-python #6535")
 # Neuroscan CNT: 900-byte setup header, then 75 bytes per channel, then the samples.
 _CNT_SETUP_BYTES, _CNT_CHANNEL_BYTES = 900, 75
+_CNT_EVENT_TABLE_OFFSET = 886  # header field: byte offset of the event table (int32)
 
 
 def open_raw(path: Path, *, cnt_data_format: str = "auto") -> mne.io.BaseRaw:
@@ -34,6 +36,8 @@ def open_raw(path: Path, *, cnt_data_format: str = "auto") -> mne.io.BaseRaw:
     if not path.is_file():
         raise DatasetError(path, "file not found")
     cnt = path.suffix.lower() == ".cnt"
+    if cnt:
+        _check_cnt_event_table(path)
     try:
         if cnt:
             raw = mne.io.read_raw_cnt(path, preload=False, data_format=cnt_data_format,
@@ -44,7 +48,7 @@ def open_raw(path: Path, *, cnt_data_format: str = "auto") -> mne.io.BaseRaw:
         raise DatasetError(path, f"int32 overflow in MNE's CNT reader ({err}); {CNT_HINT}") \
             from err
     except Exception as err:  # MNE raises many types for damaged or unknown files
-        problem = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        problem = _first_problem(err)
         hint = f"; {CNT_HINT}" if cnt and "data_format" in str(err) else ""
         raise DatasetError(path, f"MNE cannot read this recording ({problem}){hint}") from err
     if cnt:
@@ -52,6 +56,31 @@ def open_raw(path: Path, *, cnt_data_format: str = "auto") -> mne.io.BaseRaw:
     if raw.n_times < 1:
         raise DatasetError(path, "recording has no samples")
     return raw
+
+
+def _first_problem(err: Exception) -> str:
+    """The message of an MNE error, without the traceback and warnings MNE wraps around it."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    raised = [line.split(": ", 1)[1] for line in lines if re.match(r"^\w+(Error|Exception): ", line)]
+    return (raised or lines or [type(err).__name__])[-1]
+
+
+def _check_cnt_event_table(path: Path) -> None:
+    """Stop on a CNT cut before its event table, which the format puts after the samples.
+
+    MNE only warns and then misreads such a file. The header's 32-bit offset is reliable
+    below 2 GB only (mne-python #6535); larger files are checked after opening.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        f.seek(_CNT_EVENT_TABLE_OFFSET)
+        field = f.read(4)
+    if len(field) < 4:
+        raise DatasetError(path, f"truncated: {size} bytes, shorter than a CNT header")
+    event_table = int(np.frombuffer(field, "<i4")[0])
+    if size < 2**31 and event_table > size:
+        raise DatasetError(path, f"truncated: the header puts the event table at byte "
+                                 f"{event_table} but the file has {size} bytes")
 
 
 def _check_cnt_complete(raw: mne.io.BaseRaw, path: Path) -> None:
