@@ -86,10 +86,12 @@ def test_missing_or_malformed_trial_table(tmp_path):
     (tmp_path / "trials.tsv").unlink()
     _assert_fails(config, tmp_path, "trials.tsv: trial table not found")
     bad = tmp_path / "bad.tsv"
-    for text, problem in (("session\ttrial\n1\t1\n", "trial table lacks columns start_s, end_s, label"),
-                          (TABLE_HEADER + "1\t1\tsoon\t2\t0\n", "line 2: could not convert"),
-                          (TABLE_HEADER + "1\t1\t3\t2\t0\n", "line 2: trial 1 has start_s 3"),
-                          (TABLE_HEADER + "1\t1\t0\t2\t0\n1\t1\t3\t4\t0\n", "trial 1 of session 1 is listed twice")):
+    cases = (("session\ttrial\n1\t1\n", "trial table lacks columns start_s, end_s, label"),
+             (TABLE_HEADER + "1\t1\tsoon\t2\t0\n", "line 2: could not convert"),
+             (TABLE_HEADER + "1\t1\t3\t2\t0\n", "line 2: trial 1 has start_s 3"),
+             (TABLE_HEADER + "1\t1\t0\t2\t0\n1\t1\t3\t4\t0\n",
+              "trial 1 of session 1 is listed twice"))
+    for text, problem in cases:
         bad.write_text(text)
         with pytest.raises(DatasetError, match=f"bad.tsv: {problem}"):
             trial_table.read(bad)

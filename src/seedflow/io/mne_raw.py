@@ -61,7 +61,8 @@ def open_raw(path: Path, *, cnt_data_format: str = "auto") -> mne.io.BaseRaw:
 def _first_problem(err: Exception) -> str:
     """The message of an MNE error, without the traceback and warnings MNE wraps around it."""
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    raised = [line.split(": ", 1)[1] for line in lines if re.match(r"^\w+(Error|Exception): ", line)]
+    raised = [line.split(": ", 1)[1] for line in lines
+              if re.match(r"^\w+(Error|Exception): ", line)]
     return (raised or lines or [type(err).__name__])[-1]
 
 
