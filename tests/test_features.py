@@ -97,7 +97,7 @@ def test_de_of_known_variance_signal():
     # White noise of variance s^2 keeps s^2 * (effective bandwidth) / (fs / 2) in the band.
     _, h = scipy.signal.sosfreqz(sos, worN=20_000, fs=sfreq)
     kept = np.mean(np.abs(h) ** 4)  # forward-backward filtering squares the gain
-    variance = np.exp(2 * de[0, :, 0]) / (2 * np.pi * np.e)
+    variance = np.exp(2 * de[:, 0, 0]) / (2 * np.pi * np.e)
     assert variance.mean() == pytest.approx(sigma**2 * kept, rel=0.05)
 
 

@@ -33,7 +33,6 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dask
 import dask.array as da
 import numpy as np
 import scipy.fft
@@ -53,7 +52,7 @@ DEFAULT_BANDS = {"delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14
 DE_METHODS = ("filter", "stft")
 FILTER_METHODS = ("fft", "sosfiltfilt")
 CHANNELS_PER_PASS = 8
-BYTES_PER_BLOCK_SAMPLE = 48  # working memory of one block, per channel and sample (measured)
+BYTES_PER_BLOCK_SAMPLE = 48  # generous: the block, its copies from Zarr, per-pass temporaries
 
 __all__ = ["DEFAULT_BANDS", "FeatureSpec", "FeatureStore", "band_filters", "compute_session",
            "extract", "impulse_response_length", "trial_features", "write_features"]
@@ -194,12 +193,13 @@ class _BandKernel:
 
     def __call__(self, block: np.ndarray, starts: np.ndarray, at_start: bool,
                  at_end: bool) -> np.ndarray:
-        """(channels, windows, 2 * bands + 1): DE, PSD, non-finite samples per window."""
+        """(windows, channels, 2 * bands + 1) float32: DE, PSD, non-finite input samples."""
         # A few channels at a time: temporaries stay small (cache-resident, and reused by
         # the allocator instead of being mapped and zeroed afresh by the kernel each time).
         step = max(1, CHANNELS_PER_PASS)
         return np.concatenate([self._channels(block[c:c + step], starts, at_start, at_end)
-                               for c in range(0, block.shape[0], step)])
+                               for c in range(0, block.shape[0], step)]
+                              ).transpose(1, 0, 2).astype(np.float32)
 
     def _channels(self, block, starts, at_start, at_end):
         nb, n_ch = self.n_bands, block.shape[0]
@@ -241,7 +241,7 @@ def _block_plan(n_win: int, hop: int, win: int, depth: int, per_chunk: int) -> l
 
 def trial_features(x: da.Array, sfreq: float, spec: FeatureSpec, *,
                    max_block_samples: int | None = None) -> da.Array:
-    """Lazy (channels, windows, 2 * bands + 1) features of one trial (channels, time).
+    """Lazy (windows, channels, 2 * bands + 1) float32 features of one trial (channels, time).
 
     The last column counts the non-finite input samples of each window and channel.
     """
@@ -251,7 +251,7 @@ def trial_features(x: da.Array, sfreq: float, spec: FeatureSpec, *,
     count = n_windows(length, win, hop)
     width = 2 * kernel.n_bands + 1
     if count == 0:
-        return da.zeros((x.shape[0], 0, width))
+        return da.zeros((0, x.shape[0], width), dtype=np.float32)
     per_chunk = spec.windows_per_chunk
     if max_block_samples is not None:
         per_chunk = max(1, min(per_chunk, (max_block_samples - 2 * depth - win) // hop + 1))
@@ -262,9 +262,9 @@ def trial_features(x: da.Array, sfreq: float, spec: FeatureSpec, *,
         starts = np.arange(group.start, group.stop) * hop - lo
         piece = x[:, lo:hi].rechunk({0: -1, 1: -1})
         blocks.append(piece.map_blocks(
-            kernel, starts, lo == 0, hi == length, dtype=np.float64, new_axis=2,
-            chunks=((x.shape[0],), (len(group),), (width,))))
-    return da.concatenate(blocks, axis=1)
+            kernel, starts, lo == 0, hi == length, dtype=np.float32, new_axis=2,
+            chunks=((len(group),), (x.shape[0],), (width,))))
+    return da.concatenate(blocks, axis=0)
 
 
 def _memory_budget(n_channels: int, workers: int, memory_mb: float | None,
@@ -300,12 +300,19 @@ def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "th
         offsets = np.round(np.arange(n) * kernel.hop * store.sfreq / sfreq).astype(np.int64)
         rows.append(np.column_stack([np.full(n, index), np.full(n, store.trial_ids[index]),
                                      np.full(n, store.labels[index]), start + offsets]))
+    values = da.concatenate(parts, axis=0)
     with dask_scheduler(scheduler, num_workers):
-        values = np.concatenate(dask.compute(*parts), axis=1).transpose(1, 0, 2)
+        if scheduler in ("threads", "synchronous"):
+            # Each block lands in the result as soon as it is done: memory stays flat.
+            target = np.empty(values.shape, dtype=values.dtype)
+            da.store(values, target, lock=False)
+            values = target
+        else:
+            values = values.compute()
     book = np.concatenate(rows).astype(np.int64)
     nb = len(spec.bands)
-    result = {"de": values[..., :nb].astype(np.float32),
-              "psd": values[..., nb:2 * nb].astype(np.float32),
+    result = {"de": values[..., :nb],
+              "psd": values[..., nb:2 * nb],
               "trial_index": book[:, 0], "trial_id": book[:, 1], "label": book[:, 2],
               "window_start": book[:, 3],
               "nonfinite_samples": values[..., 2 * nb].astype(np.int32)}
