@@ -9,6 +9,8 @@ rule features:
     log:
         RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
     threads: 2
+    resources:
+        mem_mb=config["features"]["mem_mb"],
     params:
         features=config["features"],
     conda:

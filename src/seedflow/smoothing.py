@@ -1,0 +1,67 @@
+"""Smoothing of window features along time, within one trial at a time (SEED's practice).
+
+- ``moving_average``: centred mean over ``n`` windows, shortened at the trial's ends
+  (MATLAB's ``movmean``, as in SEED's released ``de_movingAve`` features);
+- ``lds``: a linear dynamic system, i.e. a random-walk state observed in noise, smoothed
+  with a Kalman filter and a Rauch-Tung-Striebel backward pass (SEED's ``de_LDS``), with
+  SEED's parameters: initial state = the trial's mean, prior variance 0.01, state noise
+  1e-4, observation noise 1. The gains depend only on these variances, not on the units.
+Hand-written because neither SciPy nor MNE has a vectorised scalar Kalman smoother.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METHODS = ("none", "moving_average", "lds")
+
+
+def moving_average(x: np.ndarray, n: int) -> np.ndarray:
+    """Centred moving mean along axis 0 over ``n`` windows, truncated at the ends."""
+    if n <= 1 or len(x) == 0:
+        return x.copy()
+    left, right = (n - 1) - (n - 1) // 2, (n - 1) // 2
+    cumsum = np.concatenate([np.zeros((1, *x.shape[1:])),
+                             np.cumsum(x.astype(np.float64), axis=0)])
+    idx = np.arange(len(x))
+    lo = np.clip(idx - left, 0, len(x))
+    hi = np.clip(idx + right + 1, 0, len(x))
+    count = (hi - lo).reshape(-1, *([1] * (x.ndim - 1)))
+    return ((cumsum[hi] - cumsum[lo]) / count).astype(x.dtype)
+
+
+def lds(x: np.ndarray, prior_var: float = 0.01, state_noise: float = 1e-4,
+        observation_noise: float = 1.0) -> np.ndarray:
+    """Kalman filter + RTS smoother of a random walk along axis 0, per other index."""
+    if len(x) == 0:
+        return x.copy()
+    y = x.astype(np.float64)
+    n = len(y)
+    mean_f = np.empty_like(y)
+    var_f = np.empty(n)
+    var_p = np.empty(n)
+    mean, var = y.mean(axis=0), prior_var
+    for t in range(n):
+        var_p[t] = var if t == 0 else var + state_noise
+        gain = var_p[t] / (var_p[t] + observation_noise)
+        mean = mean + gain * (y[t] - mean)
+        var = (1 - gain) * var_p[t]
+        mean_f[t], var_f[t] = mean, var
+    smooth = mean_f.copy()
+    for t in range(n - 2, -1, -1):
+        back = var_f[t] / var_p[t + 1]
+        smooth[t] = mean_f[t] + back * (smooth[t + 1] - mean_f[t])
+    return smooth.astype(x.dtype)
+
+
+def smooth_trials(values: np.ndarray, trial_index: np.ndarray, method: str,
+                  windows: int = 5) -> np.ndarray:
+    """Smooth (windows, ...) features trial by trial; ``none`` returns them unchanged."""
+    if method == "none":
+        return values
+    out = np.empty_like(values)
+    for trial in np.unique(trial_index):
+        rows = trial_index == trial
+        out[rows] = (moving_average(values[rows], windows) if method == "moving_average"
+                     else lds(values[rows]))
+    return out

@@ -1,0 +1,77 @@
+import dask.array as da
+import numpy as np
+import pytest
+import scipy.signal
+
+from seedflow import preprocess
+from seedflow.errors import SeedflowError
+from seedflow.preprocess import Preprocessing
+
+SFREQ = 500.0
+CH = ["A", "B", "C", "D"]
+
+
+@pytest.fixture(scope="module")
+def trial():
+    rng = np.random.default_rng(0)
+    return np.cumsum(rng.standard_normal((4, 23_457)), axis=1).astype(np.float32) * 1e-6
+
+
+def _lazy(x):
+    return da.from_array(x, chunks=(4, 1_000))  # chunk borders fall everywhere
+
+
+def test_average_reference_leaves_out_bad_channels(trial):
+    x, _ = preprocess.preprocess_trial(_lazy(trial), SFREQ, CH,
+                                       Preprocessing(reference="average"), chunk=1_000,
+                                       bad_channels=["D"])
+    np.testing.assert_allclose(x.compute(), trial - trial[:3].mean(axis=0), atol=1e-12)
+    x, _ = preprocess.preprocess_trial(_lazy(trial), SFREQ, CH,
+                                       Preprocessing(reference=["A", "B"]), chunk=1_000)
+    np.testing.assert_allclose(x.compute(), trial - trial[:2].mean(axis=0), atol=1e-12)
+
+
+@pytest.mark.parametrize("prep, sos", [
+    (Preprocessing(notch=50), lambda: preprocess.notch_filter(50, SFREQ)),
+    (Preprocessing(bandpass=[0.5, 45]), lambda: scipy.signal.butter(
+        4, [0.5, 45], btype="bandpass", fs=SFREQ, output="sos")),
+])
+def test_filters_equal_whole_trial_sosfiltfilt(trial, prep, sos):
+    x, sfreq = preprocess.preprocess_trial(_lazy(trial), SFREQ, CH, prep, chunk=1_000)
+    expected = scipy.signal.sosfiltfilt(sos(), trial.astype(np.float64), axis=1)
+    assert x.numblocks[1] > 1 and sfreq == SFREQ
+    np.testing.assert_allclose(x.compute(), expected, rtol=1e-5,
+                               atol=1e-5 * np.abs(expected).max())
+
+
+def test_notch_removes_line_and_harmonics():
+    t = np.arange(20_000) / SFREQ
+    x = (np.sin(2 * np.pi * 50 * t) + np.sin(2 * np.pi * 150 * t)
+         + np.sin(2 * np.pi * 10 * t))[None].astype(np.float32)
+    y, _ = preprocess.preprocess_trial(_lazy(np.repeat(x, 4, axis=0)), SFREQ, CH,
+                                       Preprocessing(notch=50), chunk=2_000)
+    core = y.compute()[0, 5_000:15_000]
+    np.testing.assert_allclose(core, np.sin(2 * np.pi * 10 * t[5_000:15_000]), atol=1e-2)
+
+
+@pytest.mark.parametrize("new_sfreq", [200.0, 128.0, 1000.0])
+def test_resampling_equals_resample_poly_on_the_whole_trial(trial, new_sfreq):
+    x, sfreq = preprocess.preprocess_trial(_lazy(trial), SFREQ, CH,
+                                           Preprocessing(resample=new_sfreq), chunk=3_000)
+    up, down = {200.0: (2, 5), 128.0: (32, 125), 1000.0: (2, 1)}[new_sfreq]
+    expected = scipy.signal.resample_poly(trial.astype(np.float64), up, down, axis=1)
+    assert sfreq == new_sfreq and x.shape == expected.shape
+    np.testing.assert_allclose(x.compute(), expected, rtol=1e-5,
+                               atol=1e-6 * np.abs(expected).max())
+
+
+def test_bad_preprocessing_values_name_the_key(trial):
+    with pytest.raises(SeedflowError, match="preprocessing.reference"):
+        preprocess.preprocess_trial(_lazy(trial), SFREQ, CH,
+                                    Preprocessing(reference=["Cz"]), chunk=1_000)
+    with pytest.raises(SeedflowError, match="preprocessing.bandpass"):
+        preprocess.preprocess_trial(_lazy(trial), SFREQ, CH,
+                                    Preprocessing(bandpass=[1, 400]), chunk=1_000)
+    with pytest.raises(SeedflowError, match="preprocessing.notch"):
+        preprocess.preprocess_trial(_lazy(trial), SFREQ, CH, Preprocessing(notch=300),
+                                    chunk=1_000)
