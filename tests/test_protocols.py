@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from seedflow import protocols
+from seedflow.errors import SeedflowError
 from seedflow.channels import SEED_62, grid_positions
 from seedflow.grid import to_grid
 
@@ -22,7 +23,7 @@ def test_guard_catches_a_trial_on_both_sides():
 
 
 def test_no_test_trial_left_is_an_error():
-    with pytest.raises(ValueError, match="train_trials"):
+    with pytest.raises(SeedflowError, match="train_trials"):
         protocols.subject_dependent(np.arange(1, 7), train_trials=6)
 
 
