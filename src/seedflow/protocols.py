@@ -135,20 +135,23 @@ def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, settings: dict) -> S
 
 def validation_trials(keys: np.ndarray, labels: np.ndarray, train: np.ndarray,
                       per_class: int, seed: int) -> np.ndarray:
-    """Mask of training samples held out for early stopping: ``per_class`` whole training
-    trials of each class, drawn with ``seed`` (0 = none)."""
+    """Mask of training samples held out for early stopping: in every training session,
+    ``per_class`` whole trials of each class, drawn with ``seed`` (0 = none)."""
     held = np.zeros(len(keys), dtype=bool)
     if per_class == 0:
         return held
     rng = np.random.default_rng(seed)
-    trial_keys = keys[train]
-    for label in np.unique(labels[train]):
-        candidates = np.unique(trial_keys[labels[train] == label])
-        if len(candidates) <= per_class:
-            raise SeedflowError(f"config key recognition.validation_trials: {per_class} "
-                                f"validation trials per class leaves class {label} with "
-                                f"{len(candidates) - per_class} training trials")
-        chosen = rng.choice(candidates, per_class, replace=False)
-        held |= train & np.isin(keys, chosen)
+    sessions = sorted({(s, k) for s, k, _ in keys[train].tolist()})
+    for subject, session in sessions:
+        in_session = train & (keys["subject"] == subject) & (keys["session"] == session)
+        for label in np.unique(labels[in_session]):
+            candidates = np.unique(keys["trial"][in_session & (labels == label)])
+            if len(candidates) <= per_class:
+                raise SeedflowError(
+                    f"config key recognition.validation_trials: {per_class} validation "
+                    f"trials per class leave class {label} of sub-{subject} ses-{session} "
+                    f"with no training trial")
+            chosen = rng.choice(candidates, per_class, replace=False)
+            held |= in_session & np.isin(keys["trial"], chosen)
     assert_no_shared_trials(keys, Split(train=train & ~held, test=held))
     return held
