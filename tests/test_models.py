@@ -62,3 +62,47 @@ def test_builders_are_backend_agnostic_keras():
         text = path.read_text()
         for banned in ("import tensorflow", "import torch", "import jax", "tf."):
             assert banned not in text, (path.name, banned)
+
+
+PREPROCESSING = {"ingest": {"chunk_seconds": 10},
+                 "features": {"window_seconds": 1.0, "bands": {
+                     "delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14, 31],
+                     "gamma": [31, 50]}, "filter_order": 4, "windows_per_chunk": 60,
+                     "scheduler": "threads"}}
+
+
+@pytest.mark.parametrize("name", ["cnn4d", "svm"])
+def test_predict_cli_reproduces_the_training_pipeline(name, sessions, tmp_path):
+    from seedflow.cli import main
+
+    train.train_fold(name, FOLD, sessions, tmp_path / "model", {**SETTINGS, "epochs": 1},
+                     preprocessing=PREPROCESSING)
+    folder = sessions[0].raw.parents[2] / "Preprocessed_EEG"
+    assert main(["predict", "--model", str(tmp_path / "model"), "--recording",
+                 str(folder / simulate.session_filename(1, 1)), "--labels",
+                 str(folder / "label.mat"), "--out", str(tmp_path / "out")]) == 0
+    with open(tmp_path / "out" / "windows.csv") as f:
+        windows = list(csv.DictReader(f))
+    assert len(windows) == 6 * 20
+    # The test windows' probabilities equal those computed during training.
+    tested = [r for r in windows if int(r["trial_id"]) > 3]
+    with open(tmp_path / "model" / "predictions.csv") as f:
+        expected = list(csv.DictReader(f))
+    assert [(r["trial_id"], r["window_start"]) for r in tested] == [
+        (r["trial_id"], r["window_start"]) for r in expected]
+    for a, b in zip(tested, expected):
+        assert abs(float(a["p0"]) - float(b["p0"])) < 1e-4
+    with open(tmp_path / "out" / "trials.csv") as f:
+        trials = list(csv.DictReader(f))
+    assert [int(r["trial_id"]) for r in trials] == [1, 2, 3, 4, 5, 6]
+    assert all(r["predicted_class"] in ("negative", "neutral", "positive") for r in trials)
+
+
+def test_predict_rejects_a_folder_that_is_not_a_model(tmp_path, sessions, capsys):
+    from seedflow.cli import main
+
+    folder = sessions[0].raw.parents[2] / "Preprocessed_EEG"
+    assert main(["predict", "--model", str(tmp_path), "--recording",
+                 str(folder / simulate.session_filename(1, 1)), "--labels",
+                 str(folder / "label.mat"), "--out", str(tmp_path / "out")]) == 1
+    assert "not a trained model folder" in capsys.readouterr().err

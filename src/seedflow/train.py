@@ -21,6 +21,7 @@ import numpy as np
 
 from seedflow import backend, models, protocols, representations
 from seedflow.errors import SeedflowError
+from seedflow.features import FeatureStore
 from seedflow.metrics import fold_metrics
 from seedflow.representations import Samples, Session
 
@@ -47,9 +48,13 @@ def fold_samples(model_name: str, fold: protocols.Fold, sessions: list[Session],
 
 
 def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], out_dir: Path,
-               settings: dict, *, checkpoint_dir: Path | None = None,
-               callbacks=()) -> dict:
-    """Fit, evaluate, and write the fold's outputs; returns its metrics."""
+               settings: dict, *, checkpoint_dir: Path | None = None, callbacks=(),
+               preprocessing: dict | None = None) -> dict:
+    """Fit, evaluate, and write the fold's outputs; returns its metrics.
+
+    ``preprocessing``: the ``ingest`` and ``features`` config sections the feature stores
+    were made with, kept in ``preprocessing.json`` for ``seedflow predict``.
+    """
     if models.spec(model_name).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.stacking from its base models' "
                          "predictions")
@@ -82,9 +87,11 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
                "trial_accuracy": trial_vote_accuracy(samples.subset(test), probabilities),
                **extra}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    store_attrs = FeatureStore.open(sessions[0].features).attrs
     (out_dir / "preprocessing.json").write_text(json.dumps(
         {"model": model_name, "representation": spec.representation,
-         "class_names": samples.class_names,
+         "class_names": samples.class_names, "ch_names": list(store_attrs["ch_names"]),
+         "sfreq": float(store_attrs["sfreq"]), **(preprocessing or {}),
          "settings": {k: settings[k] for k in ("segment_windows", "sequence_windows",
                                                "padding") if k in settings}}, indent=2))
     log.info("%s/%s/%s: accuracy %.3f (chance %.3f), macro-F1 %.3f", model_name,

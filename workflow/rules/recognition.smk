@@ -16,6 +16,7 @@ rule train:
         recognition=config["recognition"],
         fold=lambda w: FOLDS[w.protocol][w.fold],
         checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
+        preprocessing={"ingest": config["ingest"], "features": config["features"]},
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -15,4 +15,5 @@ sessions = [
 backend.limit_threads(snakemake.threads)
 run_step(snakemake.log[0], lambda: train.train_fold(
     snakemake.wildcards.model, fold, sessions, Path(snakemake.output[0]).parent,
-    snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints)))
+    snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints),
+    preprocessing=snakemake.params.preprocessing))
