@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from seedflow import protocols
+from seedflow.errors import SeedflowError
 from seedflow.channels import SEED_62, grid_positions
 from seedflow.grid import to_grid
 
@@ -22,7 +23,7 @@ def test_guard_catches_a_trial_on_both_sides():
 
 
 def test_no_test_trial_left_is_an_error():
-    with pytest.raises(ValueError, match="train_trials"):
+    with pytest.raises(SeedflowError, match="train_trials"):
         protocols.subject_dependent(np.arange(1, 7), train_trials=6)
 
 
@@ -36,3 +37,93 @@ def test_grid_places_seed_channels():
     assert grid.shape == (1, 9, 9, 5)
     np.testing.assert_array_equal(grid[0, 4, 4], values[0, SEED_62.index("CZ")])
     assert grid[0, 0, 0].sum() == 0 and (grid != 0).any(axis=-1).sum() == 62
+
+
+def _keys(subjects=3, sessions=2, trials=6, windows=4):
+    from itertools import product
+
+    rows = [(str(s), str(k), t) for s, k, t, _ in product(
+        range(1, subjects + 1), range(1, sessions + 1), range(1, trials + 1), range(windows))]
+    keys = np.array(rows, dtype=[("subject", "U32"), ("session", "U32"), ("trial", "i8")])
+    labels = (keys["trial"] - 1) % 3
+    return keys, labels
+
+
+def _sessions(keys):
+    return sorted({(s, k) for s, k, _ in keys.tolist()})
+
+
+def test_loso_tests_one_subject_and_trains_on_the_others():
+    keys, labels = _keys()
+    folds = protocols.folds("loso", _sessions(keys), {})
+    assert [f.name for f in folds] == ["sub-1", "sub-2", "sub-3"]
+    split = protocols.split(folds[1], keys, labels, {})
+    assert set(keys["subject"][split.test]) == {"2"}
+    assert set(keys["subject"][split.train]) == {"1", "3"}
+
+
+def test_kfold_tests_every_trial_once_and_never_splits_one():
+    keys, labels = _keys()
+    settings = {"kfold": 4, "seed": 0}
+    folds = protocols.folds("kfold", _sessions(keys), settings)
+    tested = np.zeros(len(keys), dtype=int)
+    for fold in folds:
+        split = protocols.split(fold, keys, labels, settings)
+        tested += split.test
+        for key in np.unique(keys[split.test]):
+            assert split.test[keys == key].all()
+    assert (tested == 1).all()
+
+
+def test_subject_dependent_session_folds_are_trial_blocks():
+    keys, labels = _keys(subjects=1, sessions=1, trials=15)
+    settings = {"session_folds": 3, "train_trials": 9}
+    folds = protocols.folds("subject_dependent", _sessions(keys), settings)
+    assert [f.name for f in folds] == [f"sub-1_ses-1_fold-{j}" for j in (1, 2, 3)]
+    split = protocols.split(folds[1], keys, labels, settings)
+    assert set(keys["trial"][split.test]) == {6, 7, 8, 9, 10}
+
+
+def test_validation_trials_are_whole_training_trials_of_every_class():
+    keys, labels = _keys()
+    split = protocols.split(protocols.Fold("loso", "sub-1", ()), keys, labels, {})
+    held = protocols.validation_trials(keys, labels, split.train, per_class=1, seed=0)
+    assert not (held & split.test).any()
+    # one trial per class in each of the 4 training sessions, 4 windows each
+    assert sorted(labels[held].tolist()) == [0] * 16 + [1] * 16 + [2] * 16
+    for key in np.unique(keys[held]):
+        assert held[keys == key].all()
+    with pytest.raises(SeedflowError, match="validation_trials"):
+        protocols.validation_trials(keys, labels, split.train, per_class=2, seed=0)
+
+
+def test_dreamer_channels_use_their_own_grid():
+    from seedflow.channels import DREAMER_14, DREAMER_GRID, grid_for
+
+    assert grid_for([c.lower() for c in DREAMER_14]) is DREAMER_GRID
+    grid = to_grid(np.ones((2, 14, 5)), DREAMER_14)
+    assert grid.shape == (2, 9, 9, 5) and (grid[0, ..., 0] != 0).sum() == 14
+    assert grid[0, 4, 0, 0] == 1 and grid[0, 4, 8, 0] == 1  # T7, T8
+
+
+def test_window_groups_stay_within_trials_and_pad():
+    from seedflow.grid import window_groups
+
+    trial_index = np.repeat([0, 1], [7, 3])
+    start = np.arange(10) * 200
+    usable = np.ones(10, dtype=bool)
+    groups = window_groups(trial_index, start, usable, 4, pad=False)
+    assert groups.tolist() == [[0, 1, 2, 3]]
+    padded = window_groups(trial_index, start, usable, 4, pad=True)
+    assert padded.tolist() == [[0, 1, 2, 3], [4, 5, 6, -1], [7, 8, 9, -1]]
+
+
+def test_hemisphere_order_pairs_mirrored_electrodes():
+    from seedflow.representations import hemisphere_order
+
+    order, n_side = hemisphere_order(SEED_62)
+    names = [SEED_62[i] for i in order]
+    assert n_side == 27 and sorted(order.tolist()) == list(range(62))
+    assert names[names.index("FP1") + n_side] == "FP2"
+    assert names[names.index("T7") + n_side] == "T8"
+    assert set(names[2 * n_side:]) == {"FPZ", "FZ", "FCZ", "CZ", "CPZ", "PZ", "POZ", "OZ"}

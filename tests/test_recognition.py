@@ -3,11 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from seedflow import features, models, train
+from seedflow import features, models, protocols, train
 from seedflow.metrics import aggregate, fold_metrics
+from seedflow.representations import Session
 
 SETTINGS = {"seed": 0, "train_trials": 3, "learning_rate": 1e-3, "epochs": 8,
             "batch_size": 32}
+FOLD = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +31,10 @@ def test_cnn4d_builds_for_the_grid():
 
 
 def test_cnn4d_learns_planted_effect_and_writes_outputs(tmp_path, feature_store):
-    result = train.train_fold("cnn4d", "subject_dependent", "sub-1_ses-1", [feature_store],
-                              tmp_path, SETTINGS)
-    for name in ("model.keras", "history.csv", "predictions.csv", "metrics.json"):
+    result = train.train_fold("cnn4d", FOLD, [Session("1", "1", feature_store)], tmp_path,
+                              SETTINGS)
+    for name in ("model.keras", "history.csv", "predictions.csv", "metrics.json",
+                 "validation_predictions.csv", "preprocessing.json"):
         assert (tmp_path / name).is_file()
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["accuracy"] == result["accuracy"]
@@ -41,8 +44,9 @@ def test_cnn4d_learns_planted_effect_and_writes_outputs(tmp_path, feature_store)
 
 def test_same_seed_same_numbers(tmp_path, feature_store):
     short = {**SETTINGS, "epochs": 2}
-    a = train.train_fold("cnn4d", "subject_dependent", "f", [feature_store], tmp_path / "a", short)
-    b = train.train_fold("cnn4d", "subject_dependent", "f", [feature_store], tmp_path / "b", short)
+    session = [Session("1", "1", feature_store)]
+    a = train.train_fold("cnn4d", FOLD, session, tmp_path / "a", short)
+    b = train.train_fold("cnn4d", FOLD, session, tmp_path / "b", short)
     assert a["confusion_matrix"] == b["confusion_matrix"]
     assert (tmp_path / "a" / "predictions.csv").read_text() == (
         tmp_path / "b" / "predictions.csv").read_text()

@@ -69,3 +69,17 @@ def test_tiny_run_end_to_end(tmp_path):
         assert section in summary
     assert (results / "synthetic" / "gan" / "generator.keras").is_file()
     assert (results / "logs" / "train" / "cnn4d_subject_dependent_sub-1_ses-1.log").stat().st_size
+
+
+def test_dry_run_plans_one_job_per_model_protocol_and_fold(tmp_path):
+    """2 subjects x 1 session: 2 subject-dependent folds, 2 LOSO folds, 3 K-folds."""
+    extra = tmp_path / "models.yaml"
+    extra.write_text("recognition:\n  models: [cnn4d, tsception, svm, stacking]\n"
+                     "  protocols: [subject_dependent, loso, kfold]\n  kfold: 3\n"
+                     "  validation_trials: 1\n  stacking: [cnn4d, svm]\n")
+    result = snakemake(tmp_path, "-n", "--configfile", str(TINY), str(extra))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    for rule, count in (("train", 14), ("train_baseline", 7), ("stacking", 7)):
+        assert any(line.split() == [rule, str(count)] for line in out.splitlines()), rule
+    assert "models/tsception/loso/sub-1" in out and "checkpoints" not in out

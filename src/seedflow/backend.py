@@ -1,12 +1,16 @@
-"""Keras backend set-up shared by training and synthesis: quiet logs, seeds, determinism."""
+"""Keras backend set-up shared by training and synthesis: quiet logs, seeds, determinism,
+and data-parallel training over several devices."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+
+from seedflow.errors import SeedflowError  # noqa: E402
 
 
 def seed_everything(seed: int) -> None:
@@ -25,3 +29,47 @@ def limit_threads(n: int) -> None:
 
         tf.config.threading.set_intra_op_parallelism_threads(n)
         tf.config.threading.set_inter_op_parallelism_threads(n)
+
+
+def _devices(replicas: int) -> list:
+    """The devices to train on: ``replicas`` = 0 means every visible GPU (or one device);
+    N means the first N GPUs, or the first N (logical) CPUs where there is no GPU."""
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        pool = gpus or tf.config.list_logical_devices("CPU")
+        devices = [d.name for d in pool]
+    elif name == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform != "cpu"]
+        devices = gpus or jax.devices("cpu")
+    else:
+        gpus, devices = [], ["default"]
+    wanted = (len(gpus) or 1) if replicas == 0 else replicas
+    if wanted > len(devices):
+        raise SeedflowError(f"config key recognition.replicas: {wanted} replicas but only "
+                            f"{len(devices)} devices are visible to {name}")
+    if wanted > 1 and name not in ("tensorflow", "jax"):
+        raise SeedflowError(f"config key recognition.replicas: data-parallel training is "
+                            f"supported with KERAS_BACKEND tensorflow or jax, not {name}")
+    return devices[:wanted]
+
+
+def data_parallel(replicas: int):
+    """(context to build and compile the model in, number of replicas).
+
+    TensorFlow: ``tf.distribute.MirroredStrategy`` over the devices; JAX:
+    ``keras.distribution.DataParallel`` (set globally). One device: no distribution.
+    """
+    devices = _devices(replicas)
+    if len(devices) == 1:
+        return contextlib.nullcontext(), 1
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.distribute.MirroredStrategy(devices).scope(), len(devices)
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return contextlib.nullcontext(), len(devices)

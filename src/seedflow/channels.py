@@ -1,4 +1,4 @@
-"""SEED channel names, their 9 x 9 electrode grid and an MNE montage with positions."""
+"""SEED channel names, 9 x 9 electrode grids (SEED, DREAMER) and an MNE montage."""
 
 from __future__ import annotations
 
@@ -29,6 +29,21 @@ SEED_GRID = (
     "P7  P5  P3  P1  PZ  P2  P4  P6  P8",
     "-   PO7 PO5 PO3 POZ PO4 PO6 PO8 -",
     "-   -   CB1 O1  OZ  O2  CB2 -   -",
+)
+
+# DREAMER's 14 Emotiv EPOC channels at their 10-20 places on the same 9 x 9 layout.
+DREAMER_14 = "AF3 F7 F3 FC5 T7 P7 O1 O2 P8 T8 FC6 F4 F8 AF4".split()
+
+DREAMER_GRID = (
+    "-   -   -   -   -   -   -   -   -",
+    "-   -   -   AF3 -   AF4 -   -   -",
+    "F7  -   F3  -   -   -   F4  -   F8",
+    "-   FC5 -   -   -   -   -   FC6 -",
+    "T7  -   -   -   -   -   -   -   T8",
+    "-   -   -   -   -   -   -   -   -",
+    "P7  -   -   -   -   -   -   -   P8",
+    "-   -   -   -   -   -   -   -   -",
+    "-   -   -   O1  -   O2  -   -   -",
 )
 
 # Cerebellar electrodes are in no built-in MNE montage (head coordinates, metres).
@@ -74,6 +89,13 @@ def grid_positions(ch_names, grid=SEED_GRID) -> np.ndarray:
     if missing:
         raise ValueError(f"channels not on the electrode grid: {', '.join(missing)}")
     return np.array([where[normalise(ch)] for ch in ch_names], dtype=int)
+
+
+def grid_for(ch_names) -> tuple[str, ...]:
+    """The electrode grid of a channel set: DREAMER's for its 14 channels, else SEED's."""
+    if sorted(normalise(ch) for ch in ch_names) == sorted(DREAMER_14):
+        return DREAMER_GRID
+    return SEED_GRID
 
 
 @functools.lru_cache(maxsize=1)

@@ -43,5 +43,44 @@ def aggregate(folds: list[dict], dataset: str) -> list[dict]:
             "f1_macro_std": float(f1.std()),
             "n_folds": len(items),
             "folds": {f["fold"]: f["accuracy"] for f in items},
+            "trial_accuracy_mean": _mean([f.get("trial_accuracy") for f in items]),
+            "trial_accuracy_std": _std([f.get("trial_accuracy") for f in items]),
+            "f1_macro_folds": {f["fold"]: f["f1_macro"] for f in items},
         })
     return records
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def _std(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return float(np.std(values)) if values else None
+
+
+def markdown_table(records: list[dict], baseline: str = "svm") -> str:
+    """Accuracy (mean ± std over folds) per model and protocol, with the baseline's
+    accuracy under the same protocol beside it."""
+    protocols = sorted({r["protocol"] for r in records})
+    by = {(r["model"], r["protocol"]): r for r in records}
+    models = list(dict.fromkeys(r["model"] for r in records))
+    header = ["model"] + [f"{p} accuracy" for p in protocols] + [
+        f"{p}: − {baseline}" for p in protocols]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for model in models:
+        cells = [model]
+        for p in protocols:
+            r = by.get((model, p))
+            cells.append(f"{r['accuracy_mean']:.2f} ± {r['accuracy_std']:.2f} "
+                         f"({r['n_folds']} folds)" if r else "–")
+        for p in protocols:
+            r, b = by.get((model, p)), by.get((baseline, p))
+            cells.append(f"{r['accuracy_mean'] - b['accuracy_mean']:+.2f}" if r and b else "–")
+        lines.append("| " + " | ".join(cells) + " |")
+    chance = {p: np.mean([r["chance_level"] for r in records if r["protocol"] == p])
+              for p in protocols}
+    lines.append("| chance | " + " | ".join(f"{chance[p]:.2f}" for p in protocols)
+                 + " |" + " |" * len(protocols))
+    return "\n".join(lines)

@@ -1,10 +1,25 @@
-"""Evaluation protocols: which trials train and which test, never splitting a trial."""
+"""Evaluation protocols: which trials train and which test, never splitting a trial.
+
+- ``subject_dependent``: within each session; with ``session_folds: 1`` the first
+  ``train_trials`` trials train and the rest test (SEED 9/6, SEED-IV 16/8), otherwise the
+  session's trials form ``session_folds`` contiguous blocks and each block tests once
+  (SEED-V: 3 folds). Folds ``sub-<s>_ses-<k>`` or ``sub-<s>_ses-<k>_fold-<j>``.
+- ``loso``: leave one subject out; fold ``sub-<s>`` tests every session of subject s and
+  trains on all other subjects.
+- ``kfold``: K folds over all trials of all subjects and sessions, grouped by trial
+  (stratified by class, shuffled with the seed); folds ``fold-<j>``.
+Every split is made on trial identities (subject, session, trial) and guarded.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+
+from seedflow.errors import SeedflowError
+
+PROTOCOLS = ("subject_dependent", "loso", "kfold")
 
 
 @dataclass(frozen=True)
@@ -15,9 +30,23 @@ class Split:
     test: np.ndarray
 
 
+@dataclass(frozen=True)
+class Fold:
+    """One fold of a protocol: its name, the sessions it reads, what it tests."""
+
+    protocol: str
+    name: str
+    sessions: tuple[tuple[str, str], ...]   # (subject, session) pairs to read
+    index: int = 0                          # fold number within a session or a K-fold
+
+
+def _keys(trial_keys: np.ndarray) -> list:
+    return trial_keys.tolist() if trial_keys.dtype.names else list(trial_keys)
+
+
 def assert_no_shared_trials(trial_keys: np.ndarray, split: Split) -> None:
     """Fail if any trial (subject, session, trial) has windows on both sides."""
-    keys = [tuple(k) if np.ndim(k) else k for k in trial_keys]
+    keys = _keys(trial_keys)
     shared = {k for k, m in zip(keys, split.train) if m} & {
         k for k, m in zip(keys, split.test) if m}
     if shared:
@@ -28,9 +57,101 @@ def subject_dependent(trial_id: np.ndarray, train_trials: int) -> Split:
     """SEED's protocol within one session: trials 1..train_trials train, the rest test."""
     ordered = np.unique(trial_id)
     if train_trials >= len(ordered):
-        raise ValueError(f"recognition.train_trials = {train_trials} leaves no test trial "
-                         f"in a session of {len(ordered)} trials")
+        raise SeedflowError(f"config key recognition.train_trials: {train_trials} leaves no "
+                            f"test trial in a session of {len(ordered)} trials")
     train = np.isin(trial_id, ordered[:train_trials])
     split = Split(train=train, test=~train)
     assert_no_shared_trials(trial_id, split)
     return split
+
+
+def session_block(trial_id: np.ndarray, n_folds: int, index: int) -> Split:
+    """Within one session: contiguous block ``index`` of ``n_folds`` trial blocks tests."""
+    ordered = np.unique(trial_id)
+    if n_folds > len(ordered):
+        raise SeedflowError(f"config key recognition.session_folds: {n_folds} folds for "
+                            f"{len(ordered)} trials")
+    test = np.isin(trial_id, np.array_split(ordered, n_folds)[index])
+    split = Split(train=~test, test=test)
+    assert_no_shared_trials(trial_id, split)
+    return split
+
+
+def folds(protocol: str, sessions: list[tuple[str, str]], settings: dict) -> list[Fold]:
+    """Every fold of ``protocol`` over the dataset's (subject, session) pairs."""
+    if protocol == "subject_dependent":
+        n = settings.get("session_folds", 1)
+        if n == 1:
+            return [Fold(protocol, f"sub-{s}_ses-{k}", ((s, k),)) for s, k in sessions]
+        return [Fold(protocol, f"sub-{s}_ses-{k}_fold-{j + 1}", ((s, k),), j)
+                for s, k in sessions for j in range(n)]
+    if protocol == "loso":
+        subjects = sorted({s for s, _ in sessions}, key=lambda s: (len(s), s))
+        if len(subjects) < 2:
+            raise SeedflowError("protocol loso needs at least 2 subjects")
+        return [Fold(protocol, f"sub-{s}", tuple(sessions)) for s in subjects]
+    if protocol == "kfold":
+        return [Fold(protocol, f"fold-{j + 1}", tuple(sessions), j)
+                for j in range(settings.get("kfold", 5))]
+    raise SeedflowError(f"config key recognition.protocols: unknown protocol '{protocol}' "
+                        f"(known: {', '.join(PROTOCOLS)})")
+
+
+def find_fold(protocol: str, name: str, sessions: list[tuple[str, str]],
+              settings: dict) -> Fold:
+    for fold in folds(protocol, sessions, settings):
+        if fold.name == name:
+            return fold
+    raise SeedflowError(f"no fold '{name}' in protocol '{protocol}'")
+
+
+def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, settings: dict) -> Split:
+    """Train/test masks of a fold over samples with (subject, session, trial) ``keys``."""
+    if fold.protocol == "subject_dependent":
+        n = settings.get("session_folds", 1)
+        result = (subject_dependent(keys["trial"], settings["train_trials"]) if n == 1
+                  else session_block(keys["trial"], n, fold.index))
+    elif fold.protocol == "loso":
+        test = keys["subject"] == fold.name.removeprefix("sub-")
+        result = Split(train=~test, test=test)
+    elif fold.protocol == "kfold":
+        from sklearn.model_selection import StratifiedGroupKFold  # slow import: on use
+
+        groups = np.unique(keys, return_inverse=True)[1]
+        n = settings.get("kfold", 5)
+        if n > groups.max() + 1:
+            raise SeedflowError(f"config key recognition.kfold: {n} folds for "
+                                f"{groups.max() + 1} trials")
+        splitter = StratifiedGroupKFold(n, shuffle=True, random_state=settings["seed"])
+        _, test_index = list(splitter.split(labels, labels, groups))[fold.index]
+        test = np.zeros(len(keys), dtype=bool)
+        test[test_index] = True
+        result = Split(train=~test, test=test)
+    else:
+        raise SeedflowError(f"unknown protocol '{fold.protocol}'")
+    assert_no_shared_trials(keys, result)
+    return result
+
+
+def validation_trials(keys: np.ndarray, labels: np.ndarray, train: np.ndarray,
+                      per_class: int, seed: int) -> np.ndarray:
+    """Mask of training samples held out for early stopping: in every training session,
+    ``per_class`` whole trials of each class, drawn with ``seed`` (0 = none)."""
+    held = np.zeros(len(keys), dtype=bool)
+    if per_class == 0:
+        return held
+    rng = np.random.default_rng(seed)
+    sessions = sorted({(s, k) for s, k, _ in keys[train].tolist()})
+    for subject, session in sessions:
+        in_session = train & (keys["subject"] == subject) & (keys["session"] == session)
+        for label in np.unique(labels[in_session]):
+            candidates = np.unique(keys["trial"][in_session & (labels == label)])
+            if len(candidates) <= per_class:
+                raise SeedflowError(
+                    f"config key recognition.validation_trials: {per_class} validation "
+                    f"trials per class leave class {label} of sub-{subject} ses-{session} "
+                    f"with no training trial")
+            chosen = rng.choice(candidates, per_class, replace=False)
+            held |= in_session & np.isin(keys["trial"], chosen)
+    assert_no_shared_trials(keys, Split(train=train & ~held, test=held))
+    return held

@@ -1,90 +1,239 @@
-"""Train and evaluate one model on one fold of one protocol, from feature stores."""
+"""Train and evaluate one model on one fold of one protocol, from feature stores.
+
+Outputs per fold (``out_dir``): the model (``model.keras`` or ``model.joblib``),
+``history.csv``, ``predictions.csv`` and ``validation_predictions.csv`` (one row per test /
+validation sample), ``metrics.json`` and ``preprocessing.json`` (what ``seedflow predict``
+needs to prepare a new recording exactly as in training). Keras training checkpoints every
+epoch under ``checkpoint_dir`` (outside the outputs, so a failed or killed job keeps it) and
+a rerun with the same settings and inputs continues from the last finished epoch.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 
-from seedflow import backend, models, protocols
+from seedflow import backend, models, protocols, representations
+from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
-from seedflow.grid import to_grid
 from seedflow.metrics import fold_metrics
+from seedflow.representations import Samples, Session
 
 log = logging.getLogger(__name__)
 
-
-def fold_data(protocol: str, feature_paths: list[Path], train_trials: int):
-    """(x_train, y_train, x_test, y_test, test bookkeeping, class names) for one fold."""
-    if protocol != "subject_dependent":
-        raise ValueError(f"unknown protocol '{protocol}'")
-    (path,) = feature_paths
-    store = FeatureStore.open(path)
-    split = protocols.subject_dependent(store.trial_id, train_trials)
-    x = to_grid(store.de, store.attrs["ch_names"])
-    finite = np.isfinite(x).all(axis=(1, 2, 3))
-    if not finite.all():
-        log.warning("%s: %d windows with non-finite features left out", path,
-                    int((~finite).sum()))
-    train, test = split.train & finite, split.test & finite
-    book = {"trial_id": store.trial_id[test], "label": store.label[test]}
-    return (x[train], store.label[train], x[test], store.label[test], book,
-            store.attrs["class_names"])
+# Axes of each representation normalised with their own training mean and variance.
+NORMALISED_AXES = {"grid": (1, 2, 3), "psd_grid": (1, 2, 3), "flat": (1,),
+                   "grid4d": (2, 3, 4), "sequence": (2,), "grid_sequence": (2, 3, 4),
+                   "raw": (1,)}
+RAW_STATISTICS_WINDOWS = 2000  # raw windows read to estimate the per-electrode statistics
 
 
-def train_fold(model_name: str, protocol: str, fold: str, feature_paths: list[Path],
-               out_dir: Path, settings: dict) -> dict:
-    """Fit, evaluate, and write model.keras, history.csv, predictions.csv, metrics.json."""
-    import keras
+def fold_samples(model_name: str, fold: protocols.Fold, sessions: list[Session],
+                 settings: dict):
+    """(samples, train mask, validation mask, test mask) of one fold."""
+    spec = models.spec(model_name)
+    samples = representations.load(sessions, spec.representation, settings)
+    keys = samples.trial_keys()
+    split = protocols.split(fold, keys, samples.label, settings)
+    validation = protocols.validation_trials(keys, samples.label, split.train,
+                                             settings.get("validation_trials", 0),
+                                             settings["seed"])
+    return samples, split.train & ~validation, validation, split.test
 
+
+def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], out_dir: Path,
+               settings: dict, *, checkpoint_dir: Path | None = None, callbacks=(),
+               preprocessing: dict | None = None) -> dict:
+    """Fit, evaluate, and write the fold's outputs; returns its metrics.
+
+    ``preprocessing``: the ``ingest`` and ``features`` config sections the feature stores
+    were made with, kept in ``preprocessing.json`` for ``seedflow predict``.
+    """
+    if models.spec(model_name).kind == "stacking":
+        raise ValueError("stacking is fitted by seedflow.stacking from its base models' "
+                         "predictions")
     backend.seed_everything(settings["seed"])
-    x_train, y_train, x_test, y_test, book, class_names = fold_data(
-        protocol, feature_paths, settings["train_trials"])
-    n_classes = len(class_names)
-    log.info("%s/%s/%s: %d train and %d test windows, %d classes", model_name, protocol, fold,
-             len(y_train), len(y_test), n_classes)
-
-    normalizer = keras.layers.Normalization(axis=tuple(range(1, x_train.ndim)))
-    normalizer.adapt(x_train)
-    model = models.build(model_name, x_train.shape[1:], n_classes, normalizer)
-    model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    samples, train, validation, test = fold_samples(model_name, fold, sessions, settings)
+    n_classes = len(samples.class_names)
+    log.info("%s/%s/%s: %d train, %d validation and %d test samples, %d classes",
+             model_name, fold.protocol, fold.name, train.sum(), validation.sum(), test.sum(),
+             n_classes)
+    if not train.any() or not test.any():
+        raise SeedflowError(f"fold {fold.name}: no training or no test samples")
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.fit(x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
-              shuffle=True, verbose=2,
-              callbacks=[keras.callbacks.CSVLogger(str(out_dir / "history.csv"))])
-    model.save(out_dir / "model.keras")
-
-    probabilities = model.predict(x_test, batch_size=512, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    _write_predictions(out_dir / "predictions.csv", book, predicted, probabilities)
-    metrics = {"model": model_name, "protocol": protocol, "fold": fold,
-               "n_classes": n_classes, "class_names": class_names,
-               "n_train_windows": int(len(y_train)),
-               **fold_metrics(y_test, predicted, n_classes),
-               "trial_accuracy": _trial_vote_accuracy(book, probabilities)}
+    spec = models.spec(model_name)
+    if spec.kind == "sklearn":
+        predict, extra = _fit_sklearn(spec, samples, train, out_dir, settings)
+    else:
+        predict, extra = _fit_keras(model_name, spec, fold, sessions, samples, train,
+                                    validation, out_dir, settings, checkpoint_dir, callbacks)
+    probabilities = predict(samples.subset(test))
+    write_predictions(out_dir / "predictions.csv", samples.subset(test), probabilities)
+    write_predictions(out_dir / "validation_predictions.csv", samples.subset(validation),
+                       predict(samples.subset(validation)) if validation.any()
+                       else np.zeros((0, n_classes)))
+    metrics = {"model": model_name, "protocol": fold.protocol, "fold": fold.name,
+               "n_classes": n_classes, "class_names": samples.class_names,
+               "representation": spec.representation,
+               "n_train_windows": int(train.sum()),
+               "n_validation_windows": int(validation.sum()),
+               **fold_metrics(samples.label[test], probabilities.argmax(axis=1), n_classes),
+               "trial_accuracy": trial_vote_accuracy(samples.subset(test), probabilities),
+               **extra}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    log.info("%s/%s/%s: accuracy %.3f (chance %.3f), macro-F1 %.3f", model_name, protocol,
-             fold, metrics["accuracy"], metrics["chance_level"], metrics["f1_macro"])
+    store_attrs = FeatureStore.open(sessions[0].features).attrs
+    (out_dir / "preprocessing.json").write_text(json.dumps(
+        {"model": model_name, "representation": spec.representation,
+         "class_names": samples.class_names, "ch_names": list(store_attrs["ch_names"]),
+         "sfreq": float(store_attrs["sfreq"]), **(preprocessing or {}),
+         "settings": {k: settings[k] for k in ("segment_windows", "sequence_windows",
+                                               "padding") if k in settings}}, indent=2))
+    log.info("%s/%s/%s: accuracy %.3f (chance %.3f), macro-F1 %.3f", model_name,
+             fold.protocol, fold.name, metrics["accuracy"], metrics["chance_level"],
+             metrics["f1_macro"])
     return metrics
 
 
-def _trial_vote_accuracy(book: dict, probabilities: np.ndarray) -> float:
+def probabilities_of(estimator, x: np.ndarray) -> np.ndarray:
+    """Class probabilities of a fitted scikit-learn estimator (softmax of decision values
+    where it has no ``predict_proba``)."""
+    if hasattr(estimator, "predict_proba"):
+        return estimator.predict_proba(x)
+    scores = estimator.decision_function(x)
+    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return scores / scores.sum(axis=1, keepdims=True)
+
+
+def _fit_sklearn(spec, samples: Samples, train: np.ndarray, out_dir: Path, settings: dict):
+    import joblib
+    from sklearn.metrics import log_loss
+
+    estimator = spec.builder(settings["seed"])
+    x, y = samples.x[train], samples.label[train]
+    estimator.fit(x, y)
+    p = probabilities_of(estimator, x)
+    write_history(out_dir / "history.csv", [{
+        "epoch": 0, "accuracy": float((p.argmax(axis=1) == y).mean()),
+        "loss": float(log_loss(y, p, labels=range(p.shape[1])))}])
+    joblib.dump(estimator, out_dir / "model.joblib")
+    return (lambda s: probabilities_of(estimator, s.x) if len(s)
+            else np.zeros((0, p.shape[1]))), {}
+
+
+def normaliser_statistics(samples: Samples, train: np.ndarray, kind: str, seed: int):
+    """Mean and variance over the training samples, per entry of the normalised axes."""
+    index = np.flatnonzero(train)
+    if kind == "raw" and len(index) > RAW_STATISTICS_WINDOWS:
+        index = np.sort(np.random.default_rng(seed).choice(index, RAW_STATISTICS_WINDOWS,
+                                                           replace=False))
+    x = np.asarray(samples.x[index], dtype=np.float64)
+    reduce = tuple(a for a in range(x.ndim) if a not in NORMALISED_AXES[kind])
+    return x.mean(axis=reduce).astype("float32"), x.var(axis=reduce).astype("float32")
+
+
+def checkpoint_key(model_name: str, fold: protocols.Fold, sessions: list[Session],
+                   settings: dict) -> str:
+    """Hash of everything a checkpoint depends on: a change starts training afresh."""
+    inputs = [(str(s.features), Path(s.features).stat().st_mtime_ns,
+               str(s.raw), Path(s.raw).stat().st_mtime_ns if s.raw else 0) for s in sessions]
+    relevant = {k: v for k, v in settings.items() if k not in ("models", "protocols")}
+    text = json.dumps([model_name, fold.protocol, fold.name, relevant, inputs],
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, validation,
+               out_dir: Path, settings: dict, checkpoint_dir: Path | None, extra_callbacks):
+    import keras
+
+    from seedflow.batches import Batches
+
+    scope, replicas = backend.data_parallel(settings.get("replicas", 0))
+    batch_size = settings["batch_size"] * replicas
+    mean, variance = normaliser_statistics(samples, train, spec.representation,
+                                           settings["seed"])
+    with scope:
+        normalizer = keras.layers.Normalization(axis=NORMALISED_AXES[spec.representation],
+                                                mean=mean, variance=variance)
+        model = models.build(model_name, samples.x.shape[1:], len(samples.class_names),
+                             normalizer, **samples.options)
+        model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+    work = out_dir / "training"
+    if checkpoint_dir is not None:
+        key = checkpoint_key(model_name, fold, sessions, settings)
+        for stale in (checkpoint_dir.iterdir() if checkpoint_dir.is_dir() else ()):
+            if stale.name != key:
+                log.info("settings or inputs changed: removing checkpoint %s", stale)
+                shutil.rmtree(stale)
+        work = checkpoint_dir / key
+    first_epoch = _resume_epoch(work)
+    if first_epoch:
+        log.info("resuming from the checkpoint in %s after epoch %d", work, first_epoch)
+    work.mkdir(parents=True, exist_ok=True)
+    history = work / "history.csv"
+    callbacks = [keras.callbacks.BackupAndRestore(str(work / "backup")),
+                 keras.callbacks.CSVLogger(str(history), append=first_epoch > 0)]
+    validation_data = None
+    if validation.any():
+        validation_data = Batches(samples.x, samples.label, np.flatnonzero(validation),
+                                  batch_size)
+        callbacks.append(keras.callbacks.EarlyStopping(
+            patience=settings.get("patience", 5), restore_best_weights=True))
+    train_data = Batches(samples.x, samples.label, np.flatnonzero(train), batch_size,
+                         seed=settings["seed"], first_epoch=first_epoch)
+    fit = model.fit(train_data, validation_data=validation_data, epochs=settings["epochs"],
+                    verbose=2, callbacks=[*callbacks, *extra_callbacks])
+    model.save(out_dir / "model.keras")
+    shutil.copyfile(history, out_dir / "history.csv")
+    shutil.rmtree(checkpoint_dir if checkpoint_dir is not None else work, ignore_errors=True)
+
+    def predict(part: Samples) -> np.ndarray:
+        if not len(part):
+            return np.zeros((0, len(samples.class_names)))
+        data = Batches(part.x, part.label, np.arange(len(part)), max(batch_size, 256))
+        return model.predict(data, verbose=0)
+
+    return predict, {"replicas": replicas, "global_batch_size": batch_size,
+                     "epochs_run": len(fit.epoch) + first_epoch,
+                     "resumed_from_epoch": first_epoch}
+
+
+def _resume_epoch(work: Path) -> int:
+    metadata = work / "backup" / "training_metadata.json"
+    if not metadata.is_file():
+        return 0
+    return int(json.loads(metadata.read_text())["epoch"])
+
+
+def trial_vote_accuracy(samples: Samples, probabilities: np.ndarray) -> float:
     """Accuracy of one prediction per trial: the class with the highest mean probability."""
-    trials = np.unique(book["trial_id"])
-    hits = [probabilities[book["trial_id"] == t].mean(axis=0).argmax()
-            == book["label"][book["trial_id"] == t][0] for t in trials]
-    return float(np.mean(hits))
+    keys = samples.trial_keys()
+    hits = [probabilities[keys == k].mean(axis=0).argmax() == samples.label[keys == k][0]
+            for k in np.unique(keys)]
+    return float(np.mean(hits)) if hits else float("nan")
 
 
-def _write_predictions(path: Path, book: dict, predicted, probabilities) -> None:
+def write_history(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_predictions(path: Path, samples: Samples, probabilities: np.ndarray) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["trial_id", "label", "predicted",
-                         *[f"p{k}" for k in range(probabilities.shape[1])]])
-        for row in zip(book["trial_id"], book["label"], predicted, probabilities):
-            writer.writerow([int(row[0]), int(row[1]), int(row[2]),
-                             *(f"{p:.6f}" for p in row[3])])
+        writer.writerow(["subject", "session", "trial_id", "window_start", "label",
+                         "predicted", *[f"p{k}" for k in range(probabilities.shape[1])]])
+        for i, p in enumerate(probabilities):
+            writer.writerow([samples.subject[i], samples.session[i], int(samples.trial_id[i]),
+                             int(samples.window_start[i]), int(samples.label[i]),
+                             int(p.argmax()), *(f"{v:.6f}" for v in p)])

@@ -4,6 +4,8 @@ from pathlib import Path
 
 from seedflow import config as seedflow_config
 from seedflow import datasets
+from seedflow import models as seedflow_models
+from seedflow import protocols
 from seedflow.errors import SeedflowError
 
 try:
@@ -11,12 +13,24 @@ try:
         config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
     )
     RECORDINGS = {(r.subject, r.session): r for r in datasets.recordings(config)}
+    FOLDS = {
+        p: {f.name: f for f in protocols.folds(p, list(RECORDINGS), config["recognition"])}
+        for p in config["recognition"]["protocols"]
+    }
 except SeedflowError as err:
     raise WorkflowError(str(err)) from None
 
 RESULTS = Path(config["results"])
 SUBJECTS = sorted({s for s, _ in RECORDINGS}, key=lambda s: (len(s), s))
-MODEL_FILES = ("model.keras", "history.csv", "predictions.csv", "metrics.json")
+FOLD_FILES = (
+    "history.csv",
+    "predictions.csv",
+    "validation_predictions.csv",
+    "metrics.json",
+    "preprocessing.json",
+)
+KERAS_MODELS = [n for n in seedflow_models.NAMES if seedflow_models.spec(n).kind == "keras"]
+SKLEARN_MODELS = [n for n in seedflow_models.NAMES if seedflow_models.spec(n).kind == "sklearn"]
 
 
 wildcard_constraints:
@@ -46,14 +60,27 @@ def recording_inputs(wildcards):
 
 
 def folds(protocol):
-    """Fold names of a protocol; subject-dependent = one fold per subject × session."""
-    return [f"sub-{s}_ses-{k}" for s, k in RECORDINGS]
+    """Fold names of a protocol (see seedflow.protocols)."""
+    return list(FOLDS[protocol])
 
 
-def fold_features(wildcards):
-    """Feature stores a fold reads."""
-    subject, session = wildcards.fold.removeprefix("sub-").split("_ses-")
-    return [feature_store(subject, session)]
+def fold_inputs(wildcards):
+    """Feature stores a fold reads, and ingest stores for models on raw windows."""
+    fold = FOLDS[wildcards.protocol][wildcards.fold]
+    raw = seedflow_models.spec(wildcards.model).representation == "raw"
+    return {
+        "features": [feature_store(s, k) for s, k in fold.sessions],
+        "raw": [session_store(s, k) for s, k in fold.sessions] if raw else [],
+    }
+
+
+def stacking_inputs(wildcards):
+    """The base models' test and validation predictions of the same fold."""
+    return [
+        fold_dir(m, wildcards.protocol, wildcards.fold) / name
+        for m in config["recognition"]["stacking"]
+        for name in ("predictions.csv", "validation_predictions.csv", "metrics.json")
+    ]
 
 
 def fold_dir(model, protocol, fold):
@@ -70,9 +97,11 @@ def all_fold_outputs(name):
 
 
 def subject_fold_dirs(subject):
+    """Fold folders whose test data are this subject's (subject-dependent and LOSO)."""
     return [
-        fold_dir(m, p, f"sub-{subject}_ses-{k}")
+        fold_dir(m, p, f)
         for m in config["recognition"]["models"]
         for p in config["recognition"]["protocols"]
-        for k in sessions_of(subject)
+        for f in folds(p)
+        if f == f"sub-{subject}" or f.startswith(f"sub-{subject}_")
     ]

@@ -3,18 +3,53 @@
 
 rule train:
     input:
-        fold_features,
+        unpack(fold_inputs),
     output:
-        [RESULTS / "models" / "{model}" / "{protocol}" / "{fold}" / name for name in MODEL_FILES],
+        RESULTS / "models" / "{model}" / "{protocol}" / "{fold}" / "model.keras",
+        [RESULTS / "models" / "{model}" / "{protocol}" / "{fold}" / name for name in FOLD_FILES],
     log:
         RESULTS / "logs" / "train" / "{model}_{protocol}_{fold}.log",
+    wildcard_constraints:
+        model="|".join(KERAS_MODELS),
     threads: 1
     params:
         recognition=config["recognition"],
+        fold=lambda w: FOLDS[w.protocol][w.fold],
+        checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
+        preprocessing={"ingest": config["ingest"], "features": config["features"]},
     conda:
         "../../envs/seedflow.yaml"
     script:
         "../scripts/train.py"
+
+
+use rule train as train_baseline with:
+    output:
+        RESULTS / "models" / "{model}" / "{protocol}" / "{fold}" / "model.joblib",
+        [RESULTS / "models" / "{model}" / "{protocol}" / "{fold}" / name for name in FOLD_FILES],
+    log:
+        RESULTS / "logs" / "train" / "{model}_{protocol}_{fold}.log",
+    wildcard_constraints:
+        model="|".join(SKLEARN_MODELS),
+
+
+rule stacking:
+    input:
+        stacking_inputs,
+    output:
+        RESULTS / "models" / "stacking" / "{protocol}" / "{fold}" / "model.joblib",
+        [RESULTS / "models" / "stacking" / "{protocol}" / "{fold}" / name for name in FOLD_FILES],
+    log:
+        RESULTS / "logs" / "train" / "stacking_{protocol}_{fold}.log",
+    params:
+        recognition=config["recognition"],
+        base_dirs=lambda w: {
+            m: str(fold_dir(m, w.protocol, w.fold)) for m in config["recognition"]["stacking"]
+        },
+    conda:
+        "../../envs/seedflow.yaml"
+    script:
+        "../scripts/stacking.py"
 
 
 rule metrics:

@@ -4,9 +4,16 @@ from pathlib import Path
 
 from seedflow import backend, train
 from seedflow.logs import run_step
+from seedflow.representations import Session
 
-w = snakemake.wildcards
+fold = snakemake.params.fold
+raw = snakemake.input.raw
+sessions = [
+    Session(s, k, Path(snakemake.input.features[i]), Path(raw[i]) if raw else None)
+    for i, (s, k) in enumerate(fold.sessions)
+]
 backend.limit_threads(snakemake.threads)
 run_step(snakemake.log[0], lambda: train.train_fold(
-    w.model, w.protocol, w.fold, [Path(p) for p in snakemake.input],
-    Path(snakemake.output[0]).parent, snakemake.params.recognition))
+    snakemake.wildcards.model, fold, sessions, Path(snakemake.output[0]).parent,
+    snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints),
+    preprocessing=snakemake.params.preprocessing))

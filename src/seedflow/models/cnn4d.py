@@ -7,7 +7,8 @@ import keras
 from keras import layers
 
 
-def build_cnn4d(input_shape, n_classes: int, normalizer, dropout: float = 0.5) -> keras.Model:
+def build_cnn4d(input_shape, n_classes: int, normalizer, dropout: float = 0.5,
+                **_) -> keras.Model:
     inputs = keras.Input(shape=input_shape, name="grid")
     x = normalizer(inputs)
     for filters in (32, 64, 128):

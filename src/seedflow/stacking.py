@@ -1,0 +1,91 @@
+"""The seeds' meta-model: logistic regression on the class probabilities of base models.
+
+Fitted on the base models' predictions for the validation trials of the fold (training
+trials held out from the base models, ``recognition.validation_trials``), evaluated on their
+predictions for the test trials, so no test trial and no trial a base model trained on
+informs the meta-model. Base models must predict single windows (same rows).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from seedflow.errors import SeedflowError
+from seedflow.metrics import fold_metrics
+from seedflow.representations import Samples
+from seedflow.train import trial_vote_accuracy, write_history, write_predictions
+
+KEY_COLUMNS = ("subject", "session", "trial_id", "window_start")
+
+
+def read_predictions(path: Path) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+    """(row keys, labels, probabilities) of a predictions CSV."""
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    keys = [tuple(r[c] for c in KEY_COLUMNS) for r in rows]
+    labels = np.array([int(r["label"]) for r in rows], dtype=np.int64)
+    columns = [c for c in (rows[0] if rows else {}) if c.startswith("p") and c[1:].isdigit()]
+    probabilities = np.array([[float(r[c]) for c in columns] for r in rows]).reshape(
+        len(rows), len(columns))
+    return keys, labels, probabilities
+
+
+def _stacked(base_files: dict[str, Path]) -> tuple[list[tuple], np.ndarray, np.ndarray]:
+    """Keys, labels and the base models' probabilities side by side (same rows required)."""
+    parts = {name: read_predictions(path) for name, path in base_files.items()}
+    (first, (keys, labels, _)), *rest = parts.items()
+    for name, (other, _, _) in rest:
+        if other != keys:
+            raise SeedflowError(f"stacking: base models {first} and {name} predicted "
+                                f"different samples (use models that predict single windows)")
+    return keys, labels, np.concatenate([p for _, _, p in parts.values()], axis=1)
+
+
+def train_fold(base_dirs: dict[str, Path], protocol: str, fold: str, out_dir: Path,
+               settings: dict) -> dict:
+    """Fit the meta-model of one fold and write the same outputs as any model."""
+    import joblib
+
+    _, y_val, p_val = _stacked({m: d / "validation_predictions.csv"
+                                for m, d in base_dirs.items()})
+    if not len(y_val):
+        raise SeedflowError("config key recognition.validation_trials: stacking needs "
+                            "validation trials (> 0) to fit the meta-model on")
+    keys, y_test, p_test = _stacked({m: d / "predictions.csv" for m, d in base_dirs.items()})
+    base = json.loads((next(iter(base_dirs.values())) / "metrics.json").read_text())
+    n_classes = base["n_classes"]
+    meta = LogisticRegression(max_iter=2000, random_state=settings["seed"]).fit(p_val, y_val)
+    fitted = np.zeros((len(y_val), n_classes))
+    fitted[:, meta.classes_] = meta.predict_proba(p_val)
+    probabilities = np.zeros((len(y_test), n_classes))
+    probabilities[:, meta.classes_] = meta.predict_proba(p_test)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    test = Samples(x=p_test, label=y_test, subject=np.array([k[0] for k in keys]),
+                   session=np.array([k[1] for k in keys]),
+                   trial_id=np.array([int(k[2]) for k in keys]),
+                   window_start=np.array([int(k[3]) for k in keys]),
+                   class_names=base["class_names"], options={})
+    write_predictions(out_dir / "predictions.csv", test, probabilities)
+    write_predictions(out_dir / "validation_predictions.csv", test.subset(
+        np.zeros(len(test), dtype=bool)), np.zeros((0, n_classes)))
+    write_history(out_dir / "history.csv", [{
+        "epoch": 0, "accuracy": float((fitted.argmax(axis=1) == y_val).mean()),
+        "loss": float(log_loss(y_val, fitted, labels=range(n_classes)))}])
+    joblib.dump(meta, out_dir / "model.joblib")
+    (out_dir / "preprocessing.json").write_text(json.dumps(
+        {"model": "stacking", "base_models": list(base_dirs),
+         "class_names": base["class_names"]}, indent=2))
+    metrics = {"model": "stacking", "protocol": protocol, "fold": fold,
+               "n_classes": n_classes, "class_names": base["class_names"],
+               "base_models": list(base_dirs), "n_train_windows": int(len(y_val)),
+               **fold_metrics(y_test, probabilities.argmax(axis=1), n_classes),
+               "trial_accuracy": trial_vote_accuracy(test, probabilities)}
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics

@@ -1,0 +1,67 @@
+"""With no class effect every protocol scores at chance, while a deliberately leaky split
+(windows of one trial on both sides) scores far above it: the protocols do not leak, and
+the test has the power to see a leak."""
+
+import numpy as np
+import pytest
+from recognition_data import make_sessions
+from scipy.stats import binomtest
+
+from seedflow import protocols, representations, simulate, stacking, train
+
+SETTINGS = {"seed": 0, "train_trials": 6, "kfold": 3, "learning_rate": 1e-3, "epochs": 1,
+            "batch_size": 32}
+
+
+@pytest.fixture(scope="module")
+def null_sessions(tmp_path_factory):
+    spec = simulate.SimulationSpec(subjects=3, sessions=2, trials_per_session=9,
+                                   trial_seconds=15, effect_size=0.0, trial_signature=1.0,
+                                   seed=11)
+    return make_sessions(tmp_path_factory.mktemp("null"), spec)
+
+
+def _pairs(sessions):
+    return [(s.subject, s.session) for s in sessions]
+
+
+@pytest.mark.parametrize("protocol", protocols.PROTOCOLS)
+def test_no_effect_scores_at_chance(protocol, null_sessions, tmp_path):
+    by_pair = dict(zip(_pairs(null_sessions), null_sessions))
+    hits = trials = 0
+    for fold in protocols.folds(protocol, _pairs(null_sessions), SETTINGS):
+        result = train.train_fold("logreg", fold, [by_pair[p] for p in fold.sessions],
+                                  tmp_path / fold.name, SETTINGS)
+        n = round(result["n_test_windows"] / 15)  # 15 windows per trial
+        hits += round(result["trial_accuracy"] * n)
+        trials += n
+    assert trials == 54 if protocol != "subject_dependent" else trials == 18
+    assert binomtest(hits, trials, 1 / 3).pvalue > 0.01, (hits, trials)
+
+
+def test_leaky_within_trial_split_scores_above_chance(null_sessions):
+    from sklearn.base import clone
+
+    from seedflow.models.baselines import logistic_regression
+
+    samples = representations.load(null_sessions, "flat", SETTINGS)
+    test = np.random.default_rng(0).random(len(samples)) < 0.3  # windows, not trials
+    model = clone(logistic_regression()).fit(samples.x[~test], samples.label[~test])
+    hits = int((model.predict(samples.x[test]) == samples.label[test]).sum())
+    assert binomtest(hits, int(test.sum()), 1 / 3, alternative="greater").pvalue < 1e-6
+    with pytest.raises(AssertionError, match="both train and test"):
+        protocols.assert_no_shared_trials(samples.trial_keys(),
+                                          protocols.Split(train=~test, test=test))
+
+
+def test_stacking_fits_on_validation_trials_only(null_sessions, tmp_path):
+    settings = {**SETTINGS, "validation_trials": 1}
+    fold = protocols.folds("loso", _pairs(null_sessions), settings)[0]
+    dirs = {}
+    for name in ("svm", "logreg"):
+        dirs[name] = tmp_path / name
+        result = train.train_fold(name, fold, null_sessions, dirs[name], settings)
+        assert result["n_validation_windows"] == 2 * 2 * 3 * 15  # 2 subjects x 2 sessions x 3 classes
+    meta = stacking.train_fold(dirs, "loso", fold.name, tmp_path / "stacking", settings)
+    assert meta["n_train_windows"] == 180 and meta["n_test_windows"] == 270
+    assert binomtest(round(meta["accuracy"] * 270), 270, 1 / 3).pvalue > 1e-4
