@@ -137,3 +137,14 @@ def test_unreadable_recording_for_mne_kind(tmp_path):
     (tmp_path / "sub-1_eeg.edf").unlink()
     with pytest.raises(DatasetError, match="no sub-<subject>"):
         mne_raw.discover(tmp_path)
+
+
+def test_event_before_the_recording_and_without_duration(tmp_path):
+    _seed_v_like(tmp_path / "sub-1_eeg.fif", sfreq=250.0)
+    events = tmp_path / "sub-1_events.tsv"
+    config = {"dataset": {"kind": "mne", "root": str(tmp_path), "event_labels": {"a": "x"}}}
+    for text, problem in (("-1\t2\ta\n", "trial 1 starts before the recording"),
+                          ("1\t0\ta\n", "event 'a' at 1 s has no duration"),
+                          ("1\t1\tb\n", "no events described as a")):
+        events.write_text("onset\tduration\ttrial_type\n" + text)
+        _assert_fails(config, tmp_path, f"sub-1_events.tsv: {problem}")

@@ -124,6 +124,9 @@ def check_spans(spans: list[tuple[int, int]], raw: mne.io.BaseRaw, path: Path, t
                 trial_ids: list[int]) -> None:
     """Every trial must lie inside the recording."""
     for (start, stop), trial in zip(spans, trial_ids):
+        if start < 0:
+            raise DatasetError(table, f"trial {trial} starts before the recording "
+                                      f"({start / raw.info['sfreq']:g} s)")
         if stop > raw.n_times:
             raise DatasetError(table, f"trial {trial} ends at {stop / raw.info['sfreq']:g} s, "
                                       f"after the end of {path} "
