@@ -148,9 +148,3 @@ def test_subject_report_renders_every_section_offline(reports, browser, screensh
     check_offline_and_clean(browser)
     save_screenshots(browser, screenshots, "subject")
 
-
-def test_reports_are_self_contained_and_small(reports):
-    for path in (reports / "summary" / "report.html", reports / "reports" / "sub-1.html"):
-        text = path.read_text()
-        assert not re.search(r"""<(?:script|img|link)[^>]+(?:src|href)=["']https?:""", text)
-        assert path.stat().st_size < 2.5e6, f"{path}: {path.stat().st_size / 1e6:.1f} MB"

@@ -50,7 +50,7 @@ def test_tiny_run_end_to_end(tiny_run):
     assert 0 <= record["accuracy_mean"] <= 1 and record["accuracy_std"] >= 0
     assert 0 <= record["f1_macro_mean"] <= 1
     summary = (results / "summary" / "report.html").read_text()
-    for section in ("Recognition results", "Synthetic EEG quality", "Configuration",
+    for section in ("Recognition results", "GAN quality", "Configuration",
                     "Software versions"):
         assert section in summary
     assert (results / "synthetic" / "gan" / "generator.keras").is_file()
