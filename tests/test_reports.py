@@ -77,3 +77,27 @@ def test_reports_are_self_contained_and_small(tiny_run):
         assert not re.search(r"""<(?:script|img|link)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""",
                              text), f"{path} loads something from the network"
         assert path.stat().st_size < 2.5e6, f"{path}: {path.stat().st_size / 1e6:.1f} MB"
+
+
+def test_channel_quality_flags_flat_nan_and_outlier_channels():
+    from types import SimpleNamespace
+
+    import mne
+    import numpy as np
+
+    from seedflow.report import recording
+
+    names = ["FZ", "CZ", "PZ", "OZ", "T7", "T8"]
+    data = np.random.default_rng(0).standard_normal((6, 400)) * 10e-6
+    data[1] = 0.0              # flat: ingest lists it as bad
+    data[2, :50] = np.nan      # non-finite samples in the excerpt
+    data[3] *= 20              # far louder than the others
+    raw = mne.io.RawArray(data, mne.create_info(names, 200.0, "eeg"), verbose="error")
+    store = SimpleNamespace(ch_names=names, bad_channels=["CZ"])
+    nan_features = np.array([0, 0, 0.25, 0, 0, 0])
+    rows, std = recording.quality_rows(store, raw, nan_features)
+    flagged = dict(rows)
+    assert set(flagged) == {"CZ", "PZ", "OZ"}
+    assert "ingest" in flagged["CZ"] and "non-finite in the excerpt" in flagged["PZ"]
+    assert "25% of feature windows" in flagged["PZ"] and "amplitude" in flagged["OZ"]
+    assert std[0] == pytest.approx(10, rel=0.2)  # µV

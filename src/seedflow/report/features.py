@@ -9,6 +9,7 @@ import numpy as np
 from seedflow.channels import eeg_info
 from seedflow.features import FeatureStore
 
+TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quick
 CLASS_COLOURS = ("tab:red", "tab:gray", "tab:green", "tab:blue", "tab:orange", "tab:purple")
 
 
@@ -27,7 +28,7 @@ def de_topomaps(stores: list[FeatureStore]) -> plt.Figure:
                              figsize=(1.9 * len(bands) + 0.6, 1.8 * (1 + len(classes)) + 0.6))
     for b, band in enumerate(bands):
         im, _ = mne.viz.plot_topomap(overall[:, b], info, axes=axes[0, b], show=False,
-                                     cmap="viridis", contours=0,
+                                     cmap="viridis", contours=0, res=TOPOMAP_RES,
                                      vlim=(np.nanmin(overall[:, b]), np.nanmax(overall[:, b])))
         axes[0, b].set_title(f"{band}\nall windows", fontsize=8)
         fig.colorbar(im, ax=axes[0, b], shrink=0.8).ax.tick_params(labelsize=6)
@@ -37,7 +38,7 @@ def de_topomaps(stores: list[FeatureStore]) -> plt.Figure:
         limit = np.nanmax(np.abs(diffs)) or 1.0
         for k, name in enumerate(classes):
             im, _ = mne.viz.plot_topomap(diffs[k], info, axes=axes[1 + k, b], show=False,
-                                         cmap="RdBu_r", vlim=(-limit, limit), contours=0)
+                                         cmap="RdBu_r", vlim=(-limit, limit), contours=0, res=TOPOMAP_RES)
             axes[1 + k, b].set_title(f"{name} − all", fontsize=8)
             if k == len(classes) - 1:
                 fig.colorbar(im, ax=axes[1:, b], shrink=0.8, location="bottom", aspect=12

@@ -41,7 +41,7 @@ def read_excerpt(store: SessionStore, seconds: float) -> mne.io.RawArray:
 
 
 def traces_figure(raw: mne.io.BaseRaw) -> plt.Figure:
-    """Every channel's trace over the excerpt (bad channels in grey)."""
+    """Every channel's trace over the excerpt (bad channels in red)."""
     data = raw.get_data() * 1e6
     times = raw.times
     finite = np.where(np.isfinite(data), data, np.nan)
@@ -49,10 +49,10 @@ def traces_figure(raw: mne.io.BaseRaw) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(10, 0.13 * len(raw.ch_names) + 1.2))
     for i, (name, trace) in enumerate(zip(raw.ch_names, finite)):
         offset = -i * spacing
-        colour = "0.6" if name in raw.info["bads"] else "k"
+        colour = "tab:red" if name in raw.info["bads"] else "k"
         ax.plot(times, trace - np.nanmean(trace) + offset if np.isfinite(trace).any()
                 else np.full_like(times, offset), color=colour, lw=0.4)
-    ax.set_yticks(-np.arange(len(raw.ch_names)) * spacing, raw.ch_names, fontsize=5)
+    ax.set_yticks(-np.arange(len(raw.ch_names)) * spacing, raw.ch_names, fontsize=6)
     ax.set_ylim(-len(raw.ch_names) * spacing, 2 * spacing)
     ax.set_xlim(times[0], times[-1])
     ax.set_xlabel("time (s)")

@@ -14,6 +14,7 @@ from seedflow.channels import eeg_info, normalise
 from seedflow.io.zarr_store import SessionStore
 
 SHOWN_CHANNELS = ("FZ", "CZ", "PZ", "OZ", "T7", "T8")
+TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quick
 MAX_WINDOWS = 200  # per class and kind: enough for a stable mean PSD, bounded memory
 
 
@@ -132,7 +133,7 @@ def band_topomaps(real: Windows, synthetic: Windows, bands: dict) -> plt.Figure:
         for b, (band, (lo, hi)) in enumerate(bands.items()):
             values = np.log10(psd[:, :, (freqs >= lo) & (freqs < hi)].mean(axis=(0, 2)))
             im, _ = mne.viz.plot_topomap(values, info, axes=axes[r, b], show=False,
-                                         cmap="viridis", contours=0,
+                                         cmap="viridis", contours=0, res=TOPOMAP_RES,
                                          vlim=(np.nanmin(values), np.nanmax(values)))
             axes[r, b].set_title(f"{band} · {name}", fontsize=8)
             fig.colorbar(im, ax=axes[r, b], shrink=0.8, format="%.1f").ax.tick_params(
