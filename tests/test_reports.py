@@ -101,3 +101,28 @@ def test_channel_quality_flags_flat_nan_and_outlier_channels():
     assert "ingest" in flagged["CZ"] and "non-finite in the excerpt" in flagged["PZ"]
     assert "25% of feature windows" in flagged["PZ"] and "amplitude" in flagged["OZ"]
     assert std[0] == pytest.approx(10, rel=0.2)  # µV
+
+
+def test_real_vs_synthetic_windows_align_channels_by_name(session_store_path, tmp_path):
+    import numpy as np
+
+    from seedflow.errors import SeedflowError
+    from seedflow.io.zarr_store import SessionStore
+    from seedflow.report import synthetic
+    from seedflow.synthesis import write_samples
+
+    store = SessionStore.open(session_store_path)
+    names = [ch.lower() for ch in store.ch_names[:5]][::-1]  # other spelling and order
+    samples = np.random.default_rng(0).standard_normal((6, 100, 5)).astype(np.float32)
+    meta = {"sfreq": store.sfreq, "ch_names": names, "class_names": store.class_names}
+    write_samples(tmp_path / "samples.zarr", samples, np.repeat([0, 1, 2], 2), meta)
+    real, fake = synthetic.aligned([session_store_path], tmp_path / "samples.zarr")
+    assert real.ch_names == fake.ch_names == store.ch_names[:5]
+    assert np.array_equal(fake.data[:, 0], samples[:, :, 4])  # FP1 was written last
+    assert real.data.shape == (len(store.labels), 5, 100)  # one window per trial
+    start = store.trial_start[0] + (store.trial_stop[0] - store.trial_start[0] - 100) // 2
+    assert np.array_equal(real.data[0], store.eeg[:5, start:start + 100])
+    meta["ch_names"] = [f"X{i}" for i in range(5)]
+    write_samples(tmp_path / "other.zarr", samples, np.repeat([0, 1, 2], 2), meta)
+    with pytest.raises(SeedflowError, match="no channel in common"):
+        synthetic.aligned([session_store_path], tmp_path / "other.zarr")

@@ -11,6 +11,7 @@ import numpy as np
 import zarr
 
 from seedflow.channels import eeg_info, normalise
+from seedflow.errors import SeedflowError
 from seedflow.io.zarr_store import SessionStore
 
 SHOWN_CHANNELS = ("FZ", "CZ", "PZ", "OZ", "T7", "T8")
@@ -51,6 +52,9 @@ def read_real(stores: list[Path], n_samples: int, ch_names: list[str]) -> Window
                 begin = start + (stop - start - n_samples) // 2
                 data.append(store.eeg[:, begin:begin + n_samples][index])
                 labels.append(label)
+    if not data:
+        raise SeedflowError(f"{stores[0]}: no trial is as long as a synthetic window "
+                            f"({n_samples} samples)")
     return Windows(np.stack(data), np.array(labels), list(ch_names), list(meta.class_names),
                    float(meta.sfreq))
 
@@ -58,9 +62,11 @@ def read_real(stores: list[Path], n_samples: int, ch_names: list[str]) -> Window
 def aligned(stores: list[Path], samples: Path) -> tuple[Windows, Windows]:
     """Real windows of ``stores`` and synthetic ones, on the channels both have."""
     synthetic = read_synthetic(samples)
-    real_names = SessionStore.open(stores[0]).ch_names
-    common = [ch for ch in real_names if ch in synthetic.ch_names]
-    synthetic.data = synthetic.data[:, [synthetic.ch_names.index(ch) for ch in common]]
+    position = {normalise(ch): i for i, ch in enumerate(synthetic.ch_names)}
+    common = [ch for ch in SessionStore.open(stores[0]).ch_names if normalise(ch) in position]
+    if not common:
+        raise SeedflowError(f"{samples}: no channel in common with {stores[0]}")
+    synthetic.data = synthetic.data[:, [position[normalise(ch)] for ch in common]]
     synthetic.ch_names = common
     return read_real(stores, synthetic.data.shape[2], common), synthetic
 
