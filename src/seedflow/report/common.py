@@ -66,8 +66,8 @@ def add_line_figure(report: mne.Report, fig: plt.Figure, title: str, tags: tuple
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "figure.png"
         fig.savefig(path, dpi=100)
-        image = Image.open(path).convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
-        image.save(path, optimize=True)
+        image = Image.open(path).convert("RGB")
+        image.quantize(palette=palette, dither=Image.Dither.NONE).save(path, optimize=True)
         report.add_image(path, title=title, caption=caption, tags=tags)
     plt.close(fig)
 

@@ -38,7 +38,8 @@ def de_topomaps(stores: list[FeatureStore]) -> plt.Figure:
         limit = np.nanmax(np.abs(diffs)) or 1.0
         for k, name in enumerate(classes):
             im, _ = mne.viz.plot_topomap(diffs[k], info, axes=axes[1 + k, b], show=False,
-                                         cmap="RdBu_r", vlim=(-limit, limit), contours=0, res=TOPOMAP_RES)
+                                         cmap="RdBu_r", vlim=(-limit, limit), contours=0,
+                                         res=TOPOMAP_RES)
             axes[1 + k, b].set_title(f"{name} − all", fontsize=8)
             if k == len(classes) - 1:
                 fig.colorbar(im, ax=axes[1:, b], shrink=0.8, location="bottom", aspect=12

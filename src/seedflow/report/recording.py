@@ -22,8 +22,9 @@ def montage_figure(ch_names: list[str], sfreq: float) -> tuple[plt.Figure, str]:
     missing = [ch for ch in ch_names if ch not in placed]
     fig = plt.figure(figsize=(6.5, 6.5))
     ax = fig.add_subplot()
-    mne.viz.plot_sensors(mne.pick_info(info, mne.pick_channels(ch_names, placed)), show_names=True, axes=ax, show=False,
-                         sphere="auto", pointsize=20, linewidth=0.5)
+    mne.viz.plot_sensors(mne.pick_info(info, mne.pick_channels(ch_names, placed)),
+                         show_names=True, axes=ax, show=False, sphere="auto", pointsize=20,
+                         linewidth=0.5)
     ax.set_title(f"{len(placed)} of {len(ch_names)} channels placed")
     caption = (f"{len(ch_names)} recorded channels: {', '.join(ch_names)}. "
                + (f"Without a position: {', '.join(missing)}." if missing

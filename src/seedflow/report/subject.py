@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +10,6 @@ from seedflow.features import FeatureStore
 from seedflow.io.zarr_store import SessionStore
 from seedflow.report import features, models, recording, synthetic
 from seedflow.report.common import add_figure, add_line_figure, html_table, new_report, save
-
-log = logging.getLogger(__name__)
 
 
 def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
@@ -80,7 +77,8 @@ def _session_sections(report, store: SessionStore, feats: FeatureStore,
         [[len(store.ch_names), f"{store.sfreq:g}", len(store.labels),
           f"{n_samples / store.sfreq:.0f}", ", ".join(store.bad_channels) or "none",
           f"{feats.attrs.get('nan_windows', 0)} of {len(feats.de)}"]])
-    flagged = html_table(["channel", "why it is flagged"], rows or [["none", "no channel flagged"]],
+    flagged = html_table(["channel", "why it is flagged"],
+                         rows or [["none", "no channel flagged"]],
                          note=f"Flagged: flat or non-finite in the recording, non-finite "
                               f"samples or features, or an excerpt amplitude more than "
                               f"{recording.AMPLITUDE_RATIO:g}× from the median channel's.")

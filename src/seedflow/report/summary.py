@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import yaml
@@ -11,8 +10,6 @@ import yaml
 from seedflow.report import provenance, results, synthetic
 from seedflow.report.common import add_figure, html_table, new_report, save
 from seedflow.report.models import read_history
-
-log = logging.getLogger(__name__)
 
 
 def summary_report(metrics_path: Path, gan_dir: Path, first_store: Path, config: dict,
