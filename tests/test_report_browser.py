@@ -92,7 +92,7 @@ def check_sections(driver, titles) -> None:
     for title in titles:
         assert title in toc, f"'{title}' not in the table of contents: {toc}"
         item = section(driver, title)
-        driver.execute_script("arguments[0].scrollIntoView()", item)
+        driver.execute_script("arguments[0].scrollIntoView({behavior: 'instant'})", item)
         assert item.is_displayed(), title
         images = item.find_elements(By.TAG_NAME, "img")
         for image in images:
@@ -116,7 +116,7 @@ def check_offline_and_clean(driver) -> None:
 
 def save_screenshots(driver, folder: Path, name: str) -> None:
     """The first screen and the whole page, as PNG files in ``folder``."""
-    driver.execute_script("window.scrollTo(0, 0)")
+    driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")  # not smooth
     driver.save_screenshot(str(folder / f"{name}-top.png"))
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
