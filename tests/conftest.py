@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,16 @@ from seedflow import simulate  # noqa: E402
 from seedflow.io import seed, zarr_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "tests" / "tiny.yaml"
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run the workflow's Snakefile in ``workdir`` with this interpreter's snakemake."""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+         "--directory", str(workdir), *args],
+        capture_output=True, text=True, env=env, timeout=1200)
 
 
 def write_seed_dataset(root: Path, spec: simulate.SimulationSpec) -> Path:
@@ -45,3 +57,11 @@ def session_store_path(tmp_path_factory, seed_folder, tiny_spec) -> Path:
     zarr_store.write_session(source, out, chunk_seconds=7,
                              attrs={"subject": "1", "session": "1", "dataset": "simulated"})
     return out
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """One complete run of the workflow on tests/tiny.yaml, shared by every test that reads
+    its outputs (working directory, finished process)."""
+    workdir = tmp_path_factory.mktemp("tiny_run")
+    return workdir, snakemake(workdir, "--cores", "2", "--configfile", str(TINY))

@@ -1,24 +1,10 @@
 """The workflow as a user runs it: dry run, lint, config errors, and a tiny complete run."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-
-TINY = REPO / "tests" / "tiny.yaml"
-
-
-def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
-         "--directory", str(workdir), *args],
-        capture_output=True, text=True, env=env, timeout=1200)
+from conftest import TINY, snakemake
 
 
 def test_dry_run_plans_jobs_per_subject_and_session_without_touching_data(tmp_path):
@@ -46,10 +32,10 @@ def test_bad_config_stops_before_any_job_and_names_the_key(tmp_path):
 
 
 @pytest.mark.slow
-def test_tiny_run_end_to_end(tmp_path):
-    result = snakemake(tmp_path, "--cores", "2", "--configfile", str(TINY))
+def test_tiny_run_end_to_end(tiny_run):
+    workdir, result = tiny_run
     assert result.returncode == 0, result.stderr[-5000:]
-    results = tmp_path / "results"
+    results = workdir / "results"
     assert sorted(p.name for p in (results / "simulated" / "Preprocessed_EEG").iterdir()) == [
         "1_20131013.mat", "2_20131016.mat", "label.mat"]
     for subject in ("1", "2"):
@@ -64,7 +50,7 @@ def test_tiny_run_end_to_end(tmp_path):
     assert 0 <= record["accuracy_mean"] <= 1 and record["accuracy_std"] >= 0
     assert 0 <= record["f1_macro_mean"] <= 1
     summary = (results / "summary" / "report.html").read_text()
-    for section in ("Recognition results", "Synthetic EEG quality", "Configuration",
+    for section in ("Recognition results", "GAN quality", "Configuration",
                     "Software versions"):
         assert section in summary
     assert (results / "synthetic" / "gan" / "generator.keras").is_file()

@@ -6,8 +6,15 @@ rule subject_report:
         stores=lambda w: [session_store(w.subject, k) for k in sessions_of(w.subject)],
         features=lambda w: [feature_store(w.subject, k) for k in sessions_of(w.subject)],
         models=lambda w: [d / "metrics.json" for d in subject_fold_dirs(w.subject)],
+        samples=rules.gan.output.samples,
     output:
-        RESULTS / "reports" / "sub-{subject}.html",
+        report(
+            RESULTS / "reports" / "sub-{subject}.html",
+            caption="../report/subject_report.rst",
+            category="Reports",
+            subcategory="Subjects",
+            labels={"report": "subject", "subject": "{subject}"},
+        ),
     log:
         RESULTS / "logs" / "report" / "sub-{subject}.log",
     params:
@@ -26,8 +33,16 @@ rule summary_report:
         losses=rules.gan.output.losses,
         samples=rules.gan.output.samples,
         store=session_store(*next(iter(RECORDINGS))),
+        # every file the dataset is read from (recordings, label files), for checksums
+        sources=sorted({str(p) for r in RECORDINGS.values() for p in (r.path, *r.extra_inputs)}),
     output:
-        RESULTS / "summary" / "report.html",
+        report(
+            RESULTS / "summary" / "report.html",
+            caption="../report/summary_report.rst",
+            category="Reports",
+            subcategory="Summary",
+            labels={"report": "summary"},
+        ),
     log:
         RESULTS / "logs" / "report" / "summary.log",
     params:

@@ -7,4 +7,5 @@ from seedflow.logs import run_step
 
 run_step(snakemake.log[0], lambda: report.summary_report(
     Path(snakemake.input.metrics), Path(snakemake.input.quality).parent,
-    Path(snakemake.input.store), snakemake.params.config, Path(snakemake.output[0])))
+    Path(snakemake.input.store), snakemake.params.config,
+    [Path(p) for p in snakemake.input.sources], Path(snakemake.output[0])))

@@ -1,0 +1,55 @@
+"""One fold of a trained model: its training curves and test confusion matrix."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+
+def read_history(path: Path) -> dict[str, np.ndarray]:
+    """Columns of a Keras CSVLogger file as float arrays ("NA" becomes NaN)."""
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+
+    def number(text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return float("nan")
+    return {key: np.array([number(r[key]) for r in rows]) for key in (rows[0] if rows else {})}
+
+
+def fold_figure(fold_dir: Path) -> tuple[plt.Figure, dict]:
+    """Loss and accuracy per epoch (training and, when recorded, validation) + confusion."""
+    history = read_history(fold_dir / "history.csv")
+    metrics = json.loads((fold_dir / "metrics.json").read_text())
+    fig, (loss_ax, acc_ax, cm_ax) = plt.subplots(1, 3, figsize=(11, 3.2),
+                                                 gridspec_kw={"width_ratios": [1, 1, 0.9]})
+    n_epochs = len(next(iter(history.values()), []))
+    epochs = history.get("epoch", np.arange(n_epochs)) + 1
+    for ax, metric in ((loss_ax, "loss"), (acc_ax, "accuracy")):
+        for prefix, style in (("", "-"), ("val_", "--")):
+            values = history.get(prefix + metric)
+            if values is not None and np.isfinite(values).any():
+                ax.plot(epochs, values, style, label=(prefix or "train_") + metric)
+        ax.set(xlabel="epoch", title=metric)
+        ax.legend(fontsize=7)
+    acc_ax.axhline(metrics.get("chance_level", np.nan), color="0.6", ls=":", lw=1)
+    cm = np.array(metrics["confusion_matrix"])
+    names = metrics["class_names"]
+    cm_ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        cm_ax.text(j, i, v, ha="center", va="center", fontsize=8,
+                   color="white" if v > cm.max() / 2 else "black")
+    cm_ax.set(xticks=range(len(names)), yticks=range(len(names)), xlabel="predicted",
+              ylabel="true", title=f"test: accuracy {metrics['accuracy']:.2f}, "
+                                   f"macro-F1 {metrics['f1_macro']:.2f}")
+    cm_ax.set_xticklabels(names, fontsize=7)
+    cm_ax.set_yticklabels(names, fontsize=7)
+    cm_ax.title.set_fontsize(8)
+    fig.tight_layout()
+    return fig, metrics

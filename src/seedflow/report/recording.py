@@ -1,0 +1,114 @@
+"""Per-session views of the recording: montage, a bounded raw excerpt, PSD, channel quality."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import mne
+import numpy as np
+
+from seedflow.channels import eeg_info
+from seedflow.io.zarr_store import SessionStore
+
+# A channel whose excerpt amplitude is this many times above or below the median one is
+# listed as suspicious (a reviewer's cue, not a rejection rule).
+AMPLITUDE_RATIO = 5.0
+
+
+def montage_figure(ch_names: list[str], sfreq: float) -> tuple[plt.Figure, str]:
+    """Sensor positions with names, and a caption naming channels that have no position."""
+    info = eeg_info(ch_names, sfreq)
+    placed = [ch["ch_name"] for ch in info["chs"] if np.isfinite(ch["loc"][:3]).all()
+              and np.any(ch["loc"][:3])]
+    missing = [ch for ch in ch_names if ch not in placed]
+    fig = plt.figure(figsize=(6.5, 6.5))
+    ax = fig.add_subplot()
+    mne.viz.plot_sensors(mne.pick_info(info, mne.pick_channels(ch_names, placed)),
+                         show_names=True, axes=ax, show=False, sphere="auto", pointsize=20,
+                         linewidth=0.5)
+    ax.set_title(f"{len(placed)} of {len(ch_names)} channels placed")
+    caption = (f"{len(ch_names)} recorded channels: {', '.join(ch_names)}. "
+               + (f"Without a position: {', '.join(missing)}." if missing
+                  else "Every channel has a position (CB1/CB2 included)."))
+    return fig, caption
+
+
+def read_excerpt(store: SessionStore, seconds: float) -> mne.io.RawArray:
+    """The first ``seconds`` of the session as an MNE Raw (only those samples are read)."""
+    stop = min(store.eeg.shape[1], max(1, int(round(seconds * store.sfreq))))
+    raw = mne.io.RawArray(store.eeg[:, :stop].astype(np.float64),
+                          eeg_info(store.ch_names, store.sfreq), verbose="error")
+    raw.info["bads"] = [ch for ch in store.bad_channels if ch in store.ch_names]
+    return raw
+
+
+def traces_figure(raw: mne.io.BaseRaw) -> plt.Figure:
+    """Every channel's trace over the excerpt (bad channels in red)."""
+    data = raw.get_data() * 1e6
+    times = raw.times
+    finite = np.where(np.isfinite(data), data, np.nan)
+    spacing = 3 * np.nanmedian(np.nanstd(finite, axis=1)) or 1.0
+    fig, ax = plt.subplots(figsize=(10, 0.13 * len(raw.ch_names) + 1.2))
+    for i, (name, trace) in enumerate(zip(raw.ch_names, finite)):
+        offset = -i * spacing
+        colour = "tab:red" if name in raw.info["bads"] else "k"
+        ax.plot(times, trace - np.nanmean(trace) + offset if np.isfinite(trace).any()
+                else np.full_like(times, offset), color=colour, lw=0.4)
+    ax.set_yticks(-np.arange(len(raw.ch_names)) * spacing, raw.ch_names, fontsize=6)
+    ax.set_ylim(-len(raw.ch_names) * spacing, 2 * spacing)
+    ax.set_xlim(times[0], times[-1])
+    ax.set_xlabel("time (s)")
+    ax.set_title(f"raw excerpt, {times[-1]:.0f} s; spacing {spacing:.0f} µV", fontsize=9)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def psd_figure(raw: mne.io.BaseRaw) -> plt.Figure:
+    """Welch PSD of every channel over the excerpt, coloured by scalp position."""
+    fmax = min(raw.info["sfreq"] / 2, 70.0)
+    n_fft = min(len(raw.times), int(2 * raw.info["sfreq"]))
+    psd = raw.compute_psd(fmax=fmax, n_fft=n_fft, exclude=(), verbose="error")
+    fig = psd.plot(show=False, exclude="bads")
+    fig.set_size_inches(8, 3.2)
+    fig.axes[0].set_title("PSD of the raw excerpt (Welch, 2 s segments)", fontsize=9)
+    return fig
+
+
+def quality_rows(store: SessionStore, raw: mne.io.BaseRaw,
+                 nan_feature_share: np.ndarray) -> tuple[list[list], np.ndarray]:
+    """One row per flagged channel (reasons) and each channel's excerpt amplitude (µV)."""
+    data = raw.get_data() * 1e6
+    finite = np.isfinite(data)
+    std = np.array([np.std(row[ok]) if ok.any() else np.nan for row, ok in zip(data, finite)])
+    median = np.nanmedian(std)
+    rows = []
+    for i, name in enumerate(store.ch_names):
+        reasons = []
+        if name in store.bad_channels:
+            reasons.append("flat or non-finite in the recording (ingest)")
+        if not finite[i].all():
+            reasons.append(f"{(~finite[i]).mean():.0%} non-finite in the excerpt")
+        if nan_feature_share[i] > 0:
+            reasons.append(f"{nan_feature_share[i]:.0%} of feature windows non-finite")
+        if np.isfinite(std[i]) and median > 0 and not (
+                median / AMPLITUDE_RATIO <= std[i] <= median * AMPLITUDE_RATIO):
+            reasons.append(f"amplitude {std[i]:.1f} µV vs median {median:.1f} µV")
+        if reasons:
+            rows.append([name, "; ".join(reasons)])
+    return rows, std
+
+
+def amplitude_figure(ch_names: list[str], std: np.ndarray, flagged: set[str]) -> plt.Figure:
+    """Excerpt amplitude per channel; flagged channels in red."""
+    fig, ax = plt.subplots(figsize=(10, 2.6))
+    colours = ["tab:red" if ch in flagged else "tab:blue" for ch in ch_names]
+    ax.bar(np.arange(len(ch_names)), np.nan_to_num(std), color=colours, width=0.8)
+    ax.set_xticks(np.arange(len(ch_names)), ch_names, rotation=90, fontsize=6)
+    ax.set_xlim(-1, len(ch_names))
+    ax.set_ylabel("SD (µV)")
+    ax.set_title("amplitude per channel over the excerpt (red: flagged)", fontsize=9)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig

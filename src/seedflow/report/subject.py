@@ -1,0 +1,86 @@
+"""The report of one subject: recording, quality, features, models, real vs synthetic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from seedflow.features import FeatureStore
+from seedflow.io.zarr_store import SessionStore
+from seedflow.report import features, models, recording, synthetic
+from seedflow.report.common import add_figure, add_line_figure, html_table, new_report, save
+
+
+def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
+                   fold_dirs: list[Path], samples: Path, out: Path,
+                   excerpt_seconds: float) -> None:
+    """Write ``out``: one MNE report with every view of one subject's data and models."""
+    report = new_report(f"seedflow · subject {subject}")
+    first = SessionStore.open(stores[0])
+    fig, caption = recording.montage_figure(first.ch_names, first.sfreq)
+    add_figure(report, fig, "Montage", ("montage",), caption)
+
+    feature_data = [FeatureStore.open(p) for p in feature_stores]
+    for store_path, feats in zip(stores, feature_data):
+        _session_sections(report, SessionStore.open(store_path), feats, excerpt_seconds)
+
+    add_figure(report, features.de_topomaps(feature_data), "DE topomaps per band and class",
+               ("features",), f"All {len(feature_data)} session(s) of subject {subject}, "
+               f"{sum(len(f.de) for f in feature_data)} windows.")
+    for feats in feature_data:
+        session = feats.attrs.get("session", "?")
+        add_figure(report, features.trial_courses(feats), f"DE along trials · session {session}",
+                   ("features", f"session-{session}"))
+
+    for fold_dir in fold_dirs:
+        fig, metrics = models.fold_figure(fold_dir)
+        add_figure(report, fig,
+                   f"Model {metrics['model']} · {metrics['protocol']} · {metrics['fold']}",
+                   ("models",),
+                   f"{metrics.get('n_train_windows', '?')} training and "
+                   f"{metrics.get('n_test_windows', '?')} test windows; chance level "
+                   f"{metrics.get('chance_level', float('nan')):.2f}; per-trial vote accuracy "
+                   f"{metrics.get('trial_accuracy', float('nan')):.2f}.")
+
+    real, fake = synthetic.aligned(stores, samples)
+    bands = feature_data[0].attrs["bands"]
+    what = (f"{len(real.data)} real windows (one from the middle of each trial of subject "
+            f"{subject}) vs {len(fake.data)} synthetic windows of {fake.data.shape[2]} samples.")
+    add_figure(report, synthetic.traces_figure(real, fake), "Real vs synthetic traces",
+               ("synthesis",), what)
+    add_figure(report, synthetic.psd_figure(real, fake), "Real vs synthetic PSD",
+               ("synthesis",), what + " Shaded: 10–90 % of windows.")
+    add_figure(report, synthetic.band_topomaps(real, fake, bands),
+               "Real vs synthetic band-power topomaps", ("synthesis",), what)
+    save(report, out)
+
+
+def _session_sections(report, store: SessionStore, feats: FeatureStore,
+                      excerpt_seconds: float) -> None:
+    session = store.attrs.get("session", "?")
+    tags = ("recording", f"session-{session}")
+    raw = recording.read_excerpt(store, excerpt_seconds)
+    add_line_figure(report, recording.traces_figure(raw), f"Raw traces · session {session}", tags,
+               f"The first {raw.times[-1]:.0f} s of {store.attrs.get('source_file', '?')}.")
+    add_figure(report, recording.psd_figure(raw), f"PSD · session {session}", tags)
+
+    nan_share = (~np.isfinite(feats.de)).any(axis=2).mean(axis=0) if len(feats.de) \
+        else np.zeros(len(store.ch_names))
+    rows, std = recording.quality_rows(store, raw, nan_share)
+    add_figure(report, recording.amplitude_figure(store.ch_names, std, {r[0] for r in rows}),
+               f"Channel quality · session {session}", ("quality", *tags[1:]))
+    n_samples = store.eeg.shape[1]
+    summary = html_table(
+        ["channels", "sfreq (Hz)", "trials", "duration (s)", "bad channels (ingest)",
+         "feature windows with NaN"],
+        [[len(store.ch_names), f"{store.sfreq:g}", len(store.labels),
+          f"{n_samples / store.sfreq:.0f}", ", ".join(store.bad_channels) or "none",
+          f"{feats.attrs.get('nan_windows', 0)} of {len(feats.de)}"]])
+    flagged = html_table(["channel", "why it is flagged"],
+                         rows or [["none", "no channel flagged"]],
+                         note=f"Flagged: flat or non-finite in the recording, non-finite "
+                              f"samples or features, or an excerpt amplitude more than "
+                              f"{recording.AMPLITUDE_RATIO:g}× from the median channel's.")
+    report.add_html(summary + flagged, title=f"Channel table · session {session}",
+                    tags=("quality", *tags[1:]))

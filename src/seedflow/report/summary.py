@@ -1,0 +1,58 @@
+"""The summary report of a run: results, GAN quality and augmentation, provenance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from seedflow.report import provenance, results, synthetic
+from seedflow.report.common import add_figure, html_table, new_report, save
+from seedflow.report.models import read_history
+
+
+def summary_report(metrics_path: Path, gan_dir: Path, first_store: Path, config: dict,
+                   sources: list[Path], out: Path) -> None:
+    """Write ``out``: models × protocols, accuracy per subject, GAN, config, provenance."""
+    records = json.loads(metrics_path.read_text())
+    report = new_report("seedflow · summary")
+    header, rows = results.results_rows(records)
+    report.add_html(html_table(header, rows, note="mean ± std over folds; chance: the "
+                               "majority-class share of the test windows."),
+                    title="Recognition results", tags=("results",))
+    add_figure(report, results.accuracy_per_subject(records), "Accuracy per subject",
+               ("results",))
+
+    quality = json.loads((gan_dir / "quality.json").read_text())
+    pairs, other = results.quality_tables(quality)
+    body = html_table(["class › measure", "synthetic vs held-out", "real training vs held-out"],
+                      pairs, note="Distances to windows of held-out real trials: the real "
+                      "training windows' distance is what 'as close as real EEG' looks like.")
+    if other:
+        body += html_table(["measure", "value"], other)
+    report.add_html(body, title="GAN quality", tags=("synthesis",))
+    aug = results.augmentation_rows(records)
+    report.add_html(
+        html_table(["model", "protocol", "augmentation", "accuracy without", "accuracy with",
+                    "gain ± spread"], aug, note="spread: the two standard deviations over "
+                   "folds combined in quadrature.") if aug
+        else "<p>This run has no augmented recognition records in metrics.json, so there is "
+             "no augmentation gain to report.</p>",
+        title="Augmentation gain", tags=("synthesis",))
+    add_figure(report, results.losses_figure(read_history(gan_dir / "losses.csv")),
+               "GAN training", ("synthesis",))
+    real, fake = synthetic.aligned([first_store], gan_dir / "samples.zarr")
+    add_figure(report, synthetic.psd_figure(real, fake), "Real vs synthetic PSD",
+               ("synthesis",), f"Real: one window per trial of {first_store}; "
+               f"synthetic: {len(fake.data)} generated windows. Per subject in the subject "
+               "reports.")
+
+    report.add_code(yaml.safe_dump(config, sort_keys=False), title="Configuration",
+                    language="yaml", tags=("provenance",))
+    report.add_html(html_table(["package", "version"], provenance.versions()),
+                    title="Software versions", tags=("provenance",))
+    report.add_html(html_table(["input file", "size (MB)", "SHA-256"],
+                               provenance.checksums(sources), small=True),
+                    title="Input files", tags=("provenance",))
+    save(report, out)
