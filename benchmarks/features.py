@@ -5,9 +5,10 @@ of 4 min, like SEED's), then runs in a fresh subprocess each:
 - ``seedflow``: ``seedflow.features.extract`` (Dask over Zarr, FFT zero-phase path) with
   ``--workers`` threads, feature store written;
 - ``mne-memory``: the whole recording loaded into memory, then per trial and band
-  ``mne.filter.filter_data`` (the same Butterworth, order 4, second-order sections, zero
-  phase) + NumPy DE per window, and the same periodogram PSD;
-and prints a table: length, method, wall time of the work, peak RSS of the process and the
+  ``mne.filter.filter_data`` (IIR: the same Butterworth, order 4, second-order sections,
+  zero phase; n_jobs=1) + NumPy DE per window, and the same periodogram PSD;
+and prints a table: length, method, wall time of the work, CPU time and peak RSS of the
+process (measured before the result is read back for the comparison) and the
 largest relative difference of its DE and PSD from the in-memory MNE result over windows
 farther than the filters' reach (12.2 s at 1000 Hz) from trial edges, where each side pads
 differently. The baseline is skipped above ``--baseline-max-minutes`` (memory).
