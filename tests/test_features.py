@@ -73,6 +73,13 @@ def test_equals_in_memory_reference_across_chunk_boundaries(tmp_path, lengths, m
     _check(result, store, spec)
 
 
+def test_processes_scheduler_gives_the_same_features(tmp_path):
+    lengths = np.array([6_000, 3_000])
+    store = _store(tmp_path, _pink(np.random.default_rng(7), (2, lengths.sum())), lengths)
+    _check(features.compute_session(store, SPEC, scheduler="processes", num_workers=2),
+           store, SPEC)
+
+
 def test_equals_reference_at_1000_hz_with_overlapping_windows(tmp_path):
     lengths = np.array([95_500, 41_000])  # depth 12 171 samples: 4 and 2 blocks
     store = _store(tmp_path, _pink(np.random.default_rng(1), (3, lengths.sum())), lengths,

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,8 @@ DEFAULT_BANDS = {"delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14
 DE_METHODS = ("filter", "stft")
 FILTER_METHODS = ("fft", "sosfiltfilt")
 CHANNELS_PER_PASS = 8
+BLOCKS_PER_WORKER = 3
+GAIN_CACHE_SIZE = 4  # block lengths differ only at trial ends
 BYTES_PER_BLOCK_SAMPLE = 48  # generous: the block, its copies from Zarr, per-pass temporaries
 
 __all__ = ["DEFAULT_BANDS", "FeatureSpec", "FeatureStore", "band_filters", "compute_session",
@@ -139,7 +142,7 @@ class _BandKernel:
             band_filters(spec.bands, sfreq, spec.filter_order)  # checks the bands
             self.filters, self.depths = [], [0]
             self._stft_setup()
-        self._gains: dict[int, list[np.ndarray]] = {}
+        self._gains: OrderedDict[int, list[np.ndarray]] = OrderedDict()
 
     @property
     def depth(self) -> int:
@@ -159,12 +162,16 @@ class _BandKernel:
                           for lo, hi in self.spec.bands.values()]
 
     def _zero_phase_gains(self, nfft: int) -> list[np.ndarray]:
-        if nfft not in self._gains:
+        """|H(f)|^2 of every band at the rfft bins of ``nfft`` (a few lengths kept)."""
+        gains = self._gains.get(nfft)
+        if gains is None:
             freqs = scipy.fft.rfftfreq(nfft, 1 / self.sfreq)
-            self._gains[nfft] = [
-                (np.abs(scipy.signal.sosfreqz(sos, worN=freqs, fs=self.sfreq)[1]) ** 2)
-                .astype(np.float32) for sos in self.filters]
-        return self._gains[nfft]
+            gains = [(np.abs(scipy.signal.sosfreqz(sos, worN=freqs, fs=self.sfreq)[1]) ** 2)
+                     .astype(np.float32) for sos in self.filters]
+            self._gains[nfft] = gains
+            while len(self._gains) > GAIN_CACHE_SIZE:
+                self._gains.popitem(last=False)
+        return gains
 
     def _band_signals(self, block: np.ndarray, at_start: bool, at_end: bool):
         """Yield each band's zero-phase filtered block (float32 or float64)."""
@@ -240,12 +247,13 @@ def _block_plan(n_win: int, hop: int, win: int, depth: int, per_chunk: int) -> l
 
 
 def trial_features(x: da.Array, sfreq: float, spec: FeatureSpec, *,
-                   max_block_samples: int | None = None) -> da.Array:
+                   max_block_samples: int | None = None,
+                   kernel: _BandKernel | None = None) -> da.Array:
     """Lazy (windows, channels, 2 * bands + 1) float32 features of one trial (channels, time).
 
     The last column counts the non-finite input samples of each window and channel.
     """
-    kernel = _BandKernel(spec, sfreq)
+    kernel = kernel or _BandKernel(spec, sfreq)
     win, hop, depth = kernel.win, kernel.hop, kernel.depth
     length = x.shape[1]
     count = n_windows(length, win, hop)
@@ -286,16 +294,19 @@ def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "th
                     ) -> dict[str, np.ndarray]:
     """DE, PSD and per-window bookkeeping for every trial of an ingested session."""
     eeg = da.from_zarr(store.eeg)
-    parts, rows, sfreq = [], [], store.sfreq
+    parts, rows, sfreq, kernels = [], [], store.sfreq, {}
     for index, (start, stop) in enumerate(zip(store.trial_start, store.trial_stop)):
         chunk = spec.windows_per_chunk * int(round(spec.window_seconds * store.sfreq))
         x, sfreq = preprocess.preprocess_trial(eeg[:, start:stop], store.sfreq,
                                                store.ch_names, spec.preprocessing,
                                                chunk=chunk, bad_channels=store.bad_channels)
-        kernel = _BandKernel(spec, sfreq)
+        if sfreq not in kernels:  # one per rate: its cache of filter gains is shared
+            kernels[sfreq] = _BandKernel(spec, sfreq)
+        kernel = kernels[sfreq]
         budget = _memory_budget(x.shape[0], num_workers, memory_mb, kernel.depth,
                                 kernel.win)
-        parts.append(trial_features(x, sfreq, spec, max_block_samples=budget))
+        parts.append(trial_features(x, sfreq, spec, max_block_samples=budget,
+                                    kernel=kernel))
         n = n_windows(x.shape[1], kernel.win, kernel.hop)
         offsets = np.round(np.arange(n) * kernel.hop * store.sfreq / sfreq).astype(np.int64)
         rows.append(np.column_stack([np.full(n, index), np.full(n, store.trial_ids[index]),
@@ -303,9 +314,15 @@ def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "th
     values = da.concatenate(parts, axis=0)
     with dask_scheduler(scheduler, num_workers):
         if scheduler in ("threads", "synchronous"):
-            # Each block lands in the result as soon as it is done: memory stays flat.
+            # A few blocks per graph, each stored as soon as it is done: memory holds the
+            # blocks in flight and the (small) result, whatever the recording's length.
             target = np.empty(values.shape, dtype=values.dtype)
-            da.store(values, target, lock=False)
+            bounds = np.cumsum((0, *values.chunks[0]))
+            step = BLOCKS_PER_WORKER * max(1, num_workers)
+            for first in range(0, values.numblocks[0], step):
+                last = min(first + step, values.numblocks[0])
+                da.store(values.blocks[first:last], target[bounds[first]:bounds[last]],
+                         lock=False)
             values = target
         else:
             values = values.compute()
