@@ -9,6 +9,10 @@ rule features:
     log:
         RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
     threads: 2
+    resources:
+        mem_mb=io_mem_mb,
+        runtime=io_runtime,
+        slurm_partition=partition("cpu"),
     params:
         features=config["features"],
     conda:

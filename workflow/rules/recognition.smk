@@ -9,6 +9,8 @@ rule train:
     log:
         RESULTS / "logs" / "train" / "{model}_{protocol}_{fold}.log",
     threads: 1
+    resources:
+        **GPU_RESOURCES,
     params:
         recognition=config["recognition"],
     conda:

@@ -5,8 +5,13 @@ from pathlib import Path
 from seedflow import backend, train
 from seedflow.logs import run_step
 
-w = snakemake.wildcards
+
+def step():
+    w = snakemake.wildcards
+    backend.log_devices()
+    train.train_fold(w.model, w.protocol, w.fold, [Path(p) for p in snakemake.input],
+                     Path(snakemake.output[0]).parent, snakemake.params.recognition)
+
+
 backend.limit_threads(snakemake.threads)
-run_step(snakemake.log[0], lambda: train.train_fold(
-    w.model, w.protocol, w.fold, [Path(p) for p in snakemake.input],
-    Path(snakemake.output[0]).parent, snakemake.params.recognition))
+run_step(snakemake.log[0], step)
