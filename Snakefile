@@ -11,6 +11,10 @@ min_version("9.0")
 configfile: Path(workflow.basedir) / "config" / "config.yaml"
 
 
+# Every rule's image under --software-deployment-method apptainer (built from containers/).
+container: config["container"]
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/ingest.smk"

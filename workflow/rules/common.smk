@@ -1,5 +1,6 @@
 """Config validation, the dataset's subject × session table and path helpers."""
 
+import os
 from pathlib import Path
 
 from seedflow import config as seedflow_config
@@ -118,3 +119,7 @@ GPU_RESOURCES = dict(
     mem_mb=CLUSTER["train_mem_mb"],
     runtime=CLUSTER["train_runtime"],
 )
+
+
+# Where envs/seedflow.post-deploy.sh installs the seedflow package from (conda deployment).
+os.environ.update(SEEDFLOW_SOURCE=str(workflow.basedir))
