@@ -13,8 +13,11 @@ Needs root. From a shell (see README, "Running on a cluster"):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
+import re
+import signal
 import shutil
 import socket
 import subprocess
@@ -79,6 +82,15 @@ def _memory_mb() -> int:
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 * 0.8)
 
 
+def _alive(pid_file: Path) -> bool:
+    """Whether the process named in ``pid_file`` runs (a zombie has ended)."""
+    try:
+        stat = Path(f"/proc/{int(pid_file.read_text())}/stat").read_text()
+    except (FileNotFoundError, ValueError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 class LocalSlurm:
     """Start and stop munged, slurmctld and slurmd for one partition ``debug`` on localhost."""
 
@@ -93,9 +105,15 @@ class LocalSlurm:
             raise RuntimeError(f"SLURM/munge programs not installed: {', '.join(missing)}")
         if os.geteuid() != 0:
             raise RuntimeError("a local SLURM cluster needs root (slurmd runs jobs as root)")
-        if self.conf.exists() and not self.conf.read_text().startswith(MARK):
-            raise RuntimeError(f"{self.conf} exists and was not written by seedflow: "
-                               "this machine has its own SLURM set-up; not replacing it")
+        if self.conf.exists():
+            text = self.conf.read_text()
+            if not text.startswith(MARK):
+                raise RuntimeError(f"{self.conf} exists and was not written by seedflow: "
+                                   "this machine has its own SLURM set-up; not replacing it")
+            pid_file = re.search(r"^SlurmctldPidFile=(.+)$", text, re.M).group(1)
+            if _alive(Path(pid_file)):
+                raise RuntimeError(f"a local cluster is already running ({self.conf}); "
+                                   "stop it first")
         for sub in ("spool/slurmd", "spool/slurmctld", "log"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self._start_munge()
@@ -148,25 +166,18 @@ class LocalSlurm:
 
     @staticmethod
     def _wait_gone(pid_file: Path, terminate: bool = False, timeout: float = 20) -> None:
-        try:
-            pid = int(pid_file.read_text())
-        except (FileNotFoundError, ValueError):
+        if not _alive(pid_file):
             return
-        if terminate:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                return
-            if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
-                return  # a zombie: ended, waiting to be reaped by its parent
-            time.sleep(0.2)
-        os.kill(pid, 9)
+        pid = int(pid_file.read_text())
+        with contextlib.suppress(ProcessLookupError):
+            if terminate:
+                os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if not _alive(pid_file):
+                    return
+                time.sleep(0.2)
+            os.kill(pid, signal.SIGKILL)
 
 
 def main(argv: list[str]) -> int:
