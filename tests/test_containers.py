@@ -1,8 +1,8 @@
 """The container image: lint-clean recipe; built and run on the tiny workflow (opt-in).
 
-Building needs root, Debian's docker.io and debootstrap, and PyPI, and takes about 8-10
-minutes on 2 cores (measured 11 min, image build 7, on a machine shared with other work),
-too long for CI's budget: it runs only with SEEDFLOW_TEST_CONTAINERS=1
+Building needs root, Debian's docker.io and debootstrap, and PyPI. Measured on 2 cores
+shared with other work: 11 minutes (base image and build 7, run 2, clean-up 2), too long for
+CI's budget, so it runs only with SEEDFLOW_TEST_CONTAINERS=1
 (README, "Running on a cluster"). It starts its own Docker daemon in a temporary folder,
 makes a Debian 12 base image locally (nothing is pulled) and passes it as BASE.
 """
