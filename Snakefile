@@ -14,6 +14,10 @@ configfile: Path(workflow.basedir) / "config" / "config.yaml"
 report: "workflow/report/workflow.rst"
 
 
+# Every rule's image under --software-deployment-method apptainer (built from containers/).
+container: config["container"]
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/ingest.smk"

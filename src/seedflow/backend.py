@@ -1,9 +1,10 @@
 """Keras backend set-up shared by training and synthesis: quiet logs, seeds, determinism,
-and data-parallel training over several devices."""
+the GPUs a job sees, and data-parallel training over several devices."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -73,3 +74,33 @@ def data_parallel(replicas: int):
         return tf.distribute.MirroredStrategy(devices).scope(), len(devices)
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
     return contextlib.nullcontext(), len(devices)
+
+
+def gpu_count() -> int:
+    """Number of GPUs the Keras backend can use (on SLURM: those the job was given)."""
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_physical_devices("GPU"))
+    if name == "jax":
+        import jax
+
+        return sum(d.platform == "gpu" for d in jax.devices())
+    if name == "torch":
+        import torch
+
+        return torch.cuda.device_count()
+    return 0
+
+
+def log_devices() -> int:
+    """Log how many GPUs this job sees, with its SLURM job id if any; returns the count."""
+    count = gpu_count()
+    job = os.environ.get("SLURM_JOB_ID")
+    logging.getLogger(__name__).info(
+        "%s backend sees %d GPU(s)%s%s", keras.backend.backend(), count,
+        f" (CUDA_VISIBLE_DEVICES={os.environ['CUDA_VISIBLE_DEVICES']})"
+        if "CUDA_VISIBLE_DEVICES" in os.environ else "",
+        f"; SLURM job {job}" if job else "; not a SLURM job")
+    return count

@@ -1,5 +1,6 @@
 """Config validation, the dataset's subject × session table and path helpers."""
 
+import os
 from pathlib import Path
 
 from seedflow import config as seedflow_config
@@ -105,3 +106,49 @@ def subject_fold_dirs(subject):
         for f in folds(p)
         if f == f"sub-{subject}" or f.startswith(f"sub-{subject}_")
     ]
+
+
+# Cluster resources (config `cluster`): read by executors such as SLURM, ignored locally.
+CLUSTER = config["cluster"]
+
+
+def input_mb(input):
+    """Size of a job's inputs in MB, folders (Zarr stores) included; 0 before they exist."""
+    total = 0
+    for path in map(Path, input):
+        files = path.rglob("*") if path.is_dir() else [path]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total / 2**20
+
+
+def io_mem_mb(wildcards, input, attempt):
+    """Memory of an ingest/features job: proportional to its input, doubled on each retry."""
+    need = max(CLUSTER["min_mem_mb"], CLUSTER["mem_mb_per_input_mb"] * input_mb(input))
+    return int(need) * attempt
+
+
+def io_runtime(wildcards, input, attempt):
+    """Time limit (minutes) of an ingest/features job from its input size."""
+    minutes = CLUSTER["min_runtime"] + CLUSTER["minutes_per_input_gb"] * input_mb(input) / 1024
+    return int(minutes) * attempt
+
+
+def partition(kind):
+    """SLURM partition of CPU or GPU jobs ("" = the site's default)."""
+    if kind == "gpu":
+        return CLUSTER["gpu_partition"] or CLUSTER["partition"] or ""
+    return CLUSTER["partition"] or ""
+
+
+GPU_RESOURCES = dict(
+    gpu=CLUSTER["gpus"],
+    gpu_model=CLUSTER["gpu_model"] or "",
+    cpus_per_gpu=CLUSTER["cpus_per_gpu"],
+    slurm_partition=partition("gpu"),
+    mem_mb=CLUSTER["train_mem_mb"],
+    runtime=CLUSTER["train_runtime"],
+)
+
+
+# Where envs/seedflow.post-deploy.sh installs the seedflow package from (conda deployment).
+os.environ.update(SEEDFLOW_SOURCE=str(workflow.basedir))

@@ -11,6 +11,8 @@ rule features:
     threads: 2
     resources:
         mem_mb=config["features"]["mem_mb"],
+        runtime=io_runtime,
+        slurm_partition=partition("cpu"),
     params:
         features=config["features"],
     conda:

@@ -8,6 +8,10 @@ rule ingest:
         directory(RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr"),
     log:
         RESULTS / "logs" / "ingest" / "sub-{subject}_ses-{session}.log",
+    resources:
+        mem_mb=io_mem_mb,
+        runtime=io_runtime,
+        slurm_partition=partition("cpu"),
     params:
         dataset=config["dataset"],
         simulation=config["simulation"],

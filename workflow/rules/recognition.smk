@@ -12,6 +12,8 @@ rule train:
     wildcard_constraints:
         model="|".join(KERAS_MODELS),
     threads: 1
+    resources:
+        **GPU_RESOURCES,
     params:
         recognition=config["recognition"],
         fold=lambda w: FOLDS[w.protocol][w.fold],

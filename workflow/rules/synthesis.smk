@@ -12,6 +12,8 @@ rule gan:
     log:
         RESULTS / "logs" / "gan.log",
     threads: 2
+    resources:
+        **GPU_RESOURCES,
     params:
         synthesis=config["synthesis"],
         bands=config["features"]["bands"],

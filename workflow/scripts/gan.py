@@ -5,7 +5,13 @@ from pathlib import Path
 from seedflow import backend, synthesis
 from seedflow.logs import run_step
 
+
+def step():
+    backend.log_devices()
+    synthesis.run([Path(p) for p in snakemake.input], Path(snakemake.output.generator).parent,
+                  snakemake.params.synthesis, snakemake.params.bands,
+                  snakemake.params.train_trials)
+
+
 backend.limit_threads(snakemake.threads)
-run_step(snakemake.log[0], lambda: synthesis.run(
-    [Path(p) for p in snakemake.input], Path(snakemake.output.generator).parent,
-    snakemake.params.synthesis, snakemake.params.bands, snakemake.params.train_trials))
+run_step(snakemake.log[0], step)

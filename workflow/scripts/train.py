@@ -12,8 +12,15 @@ sessions = [
     Session(s, k, Path(snakemake.input.features[i]), Path(raw[i]) if raw else None)
     for i, (s, k) in enumerate(fold.sessions)
 ]
+
+
+def step():
+    backend.log_devices()
+    train.train_fold(
+        snakemake.wildcards.model, fold, sessions, Path(snakemake.output[0]).parent,
+        snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints),
+        preprocessing=snakemake.params.preprocessing)
+
+
 backend.limit_threads(snakemake.threads)
-run_step(snakemake.log[0], lambda: train.train_fold(
-    snakemake.wildcards.model, fold, sessions, Path(snakemake.output[0]).parent,
-    snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints),
-    preprocessing=snakemake.params.preprocessing))
+run_step(snakemake.log[0], step)

@@ -1,0 +1,115 @@
+"""The workflow through Snakemake's SLURM executor on a one-node cluster on localhost.
+
+Needs Debian's slurm-wlm, munge and slurm-client and root (CI installs them, see .ci/run);
+skipped with the reason otherwise. The cluster starts once per test session.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+
+from conftest import REPO
+from localslurm import LocalSlurm, missing_programs
+from test_workflow import TINY, snakemake
+
+PROFILE = REPO / "profiles" / "slurm-localhost"
+# tests/tiny.yaml with one subject, so the run fits the test-time budget.
+ONE_SUBJECT = "simulation:\n  subjects: 1\n"
+
+
+@pytest.fixture(scope="session")
+def local_slurm():
+    if missing := missing_programs():
+        pytest.skip(f"SLURM not installed (missing {', '.join(missing)}; on Debian: "
+                    "apt-get install slurm-wlm munge slurm-client)")
+    if os.geteuid() != 0:
+        pytest.skip("a local SLURM cluster needs root")
+    # Not under pytest's private temporary folder: munged runs as user munge.
+    root = Path(tempfile.mkdtemp(prefix="seedflow-slurm-"))
+    cluster = LocalSlurm(root)
+    try:
+        cluster.start()
+    except RuntimeError as err:
+        cluster.stop()
+        shutil.rmtree(root)
+        pytest.skip(str(err))
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(root)
+
+
+def slurm_jobs() -> dict[str, tuple[str, str]]:
+    """SLURM job id -> (rule, state) of every job the cluster remembers."""
+    out = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i|%k|%T"], check=True,
+                         capture_output=True, text=True).stdout
+    jobs = {}
+    for line in out.splitlines():
+        job_id, comment, state = line.split("|")
+        if rule := re.match(r"rule_([a-z_]+?)(_wildcards_.*)?$", comment):
+            jobs[job_id] = (rule.group(1), state)
+    return jobs
+
+
+def planned_jobs(output: str) -> Counter:
+    """Rule -> job count from the 'Job stats' table Snakemake prints."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return Counter({f[0]: int(f[1]) for f in map(str.split, table.splitlines())
+                    if len(f) == 2 and f[1].isdigit()})
+
+
+def same_results(a: Path, b: Path) -> None:
+    """Two results folders hold the same numbers: metrics, predictions, features, GAN."""
+    names = ("summary/metrics.json", "synthetic/gan/quality.json", "synthetic/gan/losses.csv")
+    folds = sorted(p.relative_to(a) for p in (a / "models").rglob("*.json"))
+    folds += sorted(p.relative_to(a) for p in (a / "models").rglob("predictions.csv"))
+    for name in [*names, *map(str, folds)]:
+        assert (a / name).read_text() == (b / name).read_text(), name
+    stores = sorted((a / "features").glob("*/*.zarr"))
+    assert stores
+    for store in stores:
+        left, right = zarr.open_group(store, mode="r"), zarr.open_group(
+            b / store.relative_to(a), mode="r")
+        for name in ("de", "psd"):
+            np.testing.assert_array_equal(left[name][:], right[name][:], err_msg=str(store))
+
+
+@pytest.mark.slow
+def test_tiny_run_on_slurm_equals_local_run(local_slurm, tmp_path):
+    (tmp_path / "slurm").mkdir()
+    (tmp_path / "local").mkdir()
+    one_subject = tmp_path / "one_subject.yaml"
+    one_subject.write_text(ONE_SUBJECT)
+    configs = ("--configfile", str(TINY), str(one_subject))
+    known = set(slurm_jobs())
+
+    # The local run goes alongside: the SLURM run mostly waits for squeue polls.
+    with ThreadPoolExecutor(1) as pool:
+        local = pool.submit(snakemake, tmp_path / "local", "--cores", "2", *configs)
+        on_slurm = snakemake(tmp_path / "slurm", "--profile", str(PROFILE), *configs)
+        local = local.result()
+    assert on_slurm.returncode == 0, on_slurm.stderr[-5000:]
+    assert local.returncode == 0, local.stderr[-5000:]
+
+    jobs = {i: job for i, job in slurm_jobs().items() if i not in known}
+    plan = planned_jobs(on_slurm.stdout + on_slurm.stderr)
+    plan.pop("all")  # a local rule: it runs nothing
+    assert Counter(rule for rule, _ in jobs.values()) == plan
+    assert {state for _, state in jobs.values()} == {"COMPLETED"}
+    logs = tmp_path / "slurm" / "results" / "logs"
+    gpu_logs = {log: "train" for log in (logs / "train").glob("*.log")} | {logs / "gan.log": "gan"}
+    for log, rule in gpu_logs.items():
+        job = re.search(r"sees \d+ GPU\(s\).*; SLURM job (\d+)", log.read_text()).group(1)
+        assert jobs[job][0] == rule, log
+    assert "not a SLURM job" in (tmp_path / "local" / "results" / "logs" / "gan.log").read_text()
+
+    same_results(tmp_path / "slurm" / "results", tmp_path / "local" / "results")
