@@ -26,7 +26,7 @@ def test_dry_run_plans_jobs_per_subject_and_session_without_touching_data(tmp_pa
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr
     for rule, count in (("simulate_session", 2), ("ingest", 2), ("features", 2), ("train", 2),
-                        ("gan", 1), ("subject_report", 2), ("summary_report", 1)):
+                        ("gan", 1), ("feature_gan", 1), ("subject_report", 2), ("summary_report", 1)):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), rule
     assert not (tmp_path / "results").exists()
 
@@ -57,7 +57,11 @@ def test_tiny_run_end_to_end(tmp_path):
         assert (results / "features" / f"sub-{subject}" / "ses-1.zarr" / "de").is_dir()
         report = (results / "reports" / f"sub-{subject}.html").read_text()
         assert "Montage" in report and "DE topomaps" in report
-    (record,) = json.loads((results / "summary" / "metrics.json").read_text())
+    record, *synthetic = json.loads((results / "summary" / "metrics.json").read_text())
+    assert [r["model"] for r in synthetic] == ["feature_wgan_gp", "mixup", "wgan_gp"]
+    for r in synthetic:
+        assert r["protocol"] == "train_synthetic_test_real" and r["folds"].keys() == {"pooled"}
+        assert set(r["quality"]["pooled"]) == {"negative", "neutral", "positive"}
     assert record["model"] == "cnn4d" and record["protocol"] == "subject_dependent"
     assert record["dataset"] == "simulated" and record["n_classes"] == 3
     assert record["n_folds"] == 2 and record["chance_level"] == pytest.approx(1 / 3)
@@ -67,5 +71,6 @@ def test_tiny_run_end_to_end(tmp_path):
     for section in ("Recognition results", "Synthetic EEG quality", "Configuration",
                     "Software versions"):
         assert section in summary
-    assert (results / "synthetic" / "gan" / "generator.keras").is_file()
+    assert (results / "synthetic" / "gan" / "pooled" / "generator.keras").is_file()
+    assert (results / "synthetic" / "gan" / "pooled" / "recording_eeg.fif").is_file()
     assert (results / "logs" / "train" / "cnn4d_subject_dependent_sub-1_ses-1.log").stat().st_size

@@ -191,13 +191,11 @@ def summary_report(metrics_path: Path, gan_dir: Path,
     report.add_figure(fig, title="Accuracy per subject and session", tags=("results",))
 
     quality = json.loads((gan_dir / "quality.json").read_text())
+    measures = ("band_log_power", "psd_shape", "channel_correlation", "c2st_auc")
     report.add_html(_html_table(
-        ["class", "band log-power distance: synthetic / real", "correlation distance: "
-         "synthetic / real"],
-        [[name, f"{q['synthetic_vs_heldout']['band_log_power']:.3f} / "
-                f"{q['real_vs_heldout']['band_log_power']:.3f}",
-          f"{q['synthetic_vs_heldout']['channel_correlation']:.3f} / "
-          f"{q['real_vs_heldout']['channel_correlation']:.3f}"] for name, q in quality.items()]),
+        ["class", *(f"{m}: synthetic / real" for m in measures)],
+        [[name, *(f"{q['synthetic_vs_heldout'][m]:.3f} / {q['real_vs_heldout'][m]:.3f}"
+                  for m in measures)] for name, q in quality["classes"].items()]),
         title="Synthetic EEG quality (vs held-out real windows)", tags=("synthesis",))
     with open(gan_dir / "losses.csv") as f:
         losses = list(csv.DictReader(f))

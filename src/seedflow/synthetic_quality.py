@@ -113,3 +113,38 @@ def report(synthetic, real_train, heldout, class_names: list[str], distance, fol
                                                     *test, n),
             "train_real_test_real": train_test(features(real_train[0]), real_train[1],
                                                *test, n)}
+
+
+def summary_records(results: list[dict], dataset: str) -> list[dict]:
+    """Records for the summary metrics.json, one per generator: the recognition record's
+    fields (accuracy = TSTR accuracy, one fold per GAN group: pooled or a subject) plus
+    ``kind``, the TRTR reference, the quality per group and class, and the loss curves."""
+    by_generator: dict[str, list[dict]] = {}
+    for result in results:
+        by_generator.setdefault(result["generator"], []).append(result)
+    records = []
+    for generator, items in sorted(by_generator.items()):
+        tstr = [r["train_synthetic_test_real"] for r in items]
+        acc = np.array([t["accuracy"] for t in tstr])
+        f1 = np.array([t["f1_macro"] for t in tstr])
+        trtr = np.array([r["train_real_test_real"]["accuracy"] for r in items])
+        records.append({
+            "model": generator,
+            "protocol": "train_synthetic_test_real",
+            "dataset": dataset,
+            "n_classes": len(tstr[0]["recall_per_class"]),
+            "chance_level": float(np.mean([t["chance_level"] for t in tstr])),
+            "accuracy_mean": float(acc.mean()),
+            "accuracy_std": float(acc.std()),
+            "f1_macro_mean": float(f1.mean()),
+            "f1_macro_std": float(f1.std()),
+            "n_folds": len(items),
+            "folds": {r["group"]: r["train_synthetic_test_real"]["accuracy"] for r in items},
+            "kind": "synthesis",
+            "level": items[0]["level"],
+            "classifier": items[0]["classifier"],
+            "train_real_test_real_accuracy_mean": float(trtr.mean()),
+            "quality": {r["group"]: r["classes"] for r in items},
+            "losses": {r["group"]: r["losses"] for r in items if "losses" in r},
+        })
+    return records

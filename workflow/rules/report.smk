@@ -22,9 +22,9 @@ rule subject_report:
 rule summary_report:
     input:
         metrics=RESULTS / "summary" / "metrics.json",
-        quality=rules.gan.output.quality,
-        losses=rules.gan.output.losses,
-        samples=rules.gan.output.samples,
+        quality=SYNTHETIC / "gan" / GAN_GROUPS[0] / "quality.json",
+        losses=SYNTHETIC / "gan" / GAN_GROUPS[0] / "losses.csv",
+        samples=SYNTHETIC / "gan" / GAN_GROUPS[0] / "samples.zarr",
         store=session_store(*next(iter(RECORDINGS))),
     output:
         RESULTS / "summary" / "report.html",
