@@ -13,9 +13,11 @@ n_devices, initial, out, checkpoint = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 
 import keras  # noqa: E402
 
-if keras.backend.backend() == "tensorflow" and n_devices > 1:
+if keras.backend.backend() == "tensorflow":
     import tensorflow as tf
 
+    tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})  # fast trace
+if keras.backend.backend() == "tensorflow" and n_devices > 1:
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * n_devices)
@@ -26,7 +28,7 @@ backend.seed_everything(0)
 devices = gan_training.Devices(n_devices)
 with devices.scope():
     trainer = gan.WGANGP(gan.build_generator(4, 2, 16, 3, width=8),
-                         gan.build_critic(16, 3, 2, width=8), 4, n_critic=2)
+                         gan.build_critic(16, 3, 2, width=8), 4, n_critic=1)
 if initial != "new":
     with np.load(initial) as saved:
         for i, variable in enumerate(trainer.variables()):

