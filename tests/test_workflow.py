@@ -74,3 +74,14 @@ def test_tiny_run_end_to_end(tmp_path):
     assert (results / "synthetic" / "gan" / "pooled" / "generator.keras").is_file()
     assert (results / "synthetic" / "gan" / "pooled" / "recording_eeg.fif").is_file()
     assert (results / "logs" / "train" / "cnn4d_subject_dependent_sub-1_ses-1.log").stat().st_size
+
+
+def test_per_subject_synthesis_plans_one_gan_per_subject(tmp_path):
+    per_subject = tmp_path / "per_subject.yaml"
+    per_subject.write_text("synthesis:\n  per_subject: true\n")
+    result = snakemake(tmp_path, "-n", "--configfile", str(TINY), str(per_subject))
+    assert result.returncode == 0, result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    for rule in ("gan", "feature_gan"):
+        assert any(line.split() == [rule, "2"] for line in lines), rule
+    assert "synthetic/gan/sub-2/recording.zarr" in result.stdout

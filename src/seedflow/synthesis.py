@@ -77,11 +77,16 @@ def real_windows(store_paths: list[Path], train_trials: int, window_seconds: flo
     return stacked, meta
 
 
+# The settings a checkpoint depends on besides the data (more epochs may follow it).
+TRAINING_KEYS = ("seed", "batch_size", "latent_dim", "n_critic", "gradient_penalty",
+                 "learning_rate", "beta_1", "beta_2", "width", "devices")
+
+
 def fingerprint(x: np.ndarray, y: np.ndarray, settings: dict) -> str:
-    """Identity of a training run for its checkpoint: data and every setting but ``epochs``."""
+    """Identity of a training run for its checkpoint: data and training settings."""
     digest = hashlib.sha256(np.ascontiguousarray(x).tobytes())
     digest.update(np.ascontiguousarray(y).tobytes())
-    kept = {k: v for k, v in settings.items() if k != "epochs"}
+    kept = {k: settings.get(k) for k in TRAINING_KEYS}
     digest.update(json.dumps(kept, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
