@@ -1,40 +1,52 @@
+import importlib.util
 import json
+import os
+import subprocess
+import sys
 
+import mne
 import numpy as np
 import pytest
 import zarr
 
-from seedflow import features, gan, synthesis
+from conftest import REPO
+from seedflow import (feature_synthesis, features, gan, gan_training, synthesis,
+                      synthetic_export, synthetic_quality)
+from seedflow.errors import SeedflowError
+from seedflow.io.zarr_store import SessionStore
 
 SETTINGS = {"seed": 0, "window_seconds": 1.0, "windows_per_trial": 4, "latent_dim": 16,
             "n_critic": 2, "gradient_penalty": 10.0, "learning_rate": 2e-4, "epochs": 2,
-            "batch_size": 8, "samples_per_class": 5}
+            "batch_size": 8, "samples_per_class": 5, "width": 16, "quality_folds": 2,
+            "export_windows_per_trial": 2}
 
 
 def test_generator_and_critic_shapes():
     from keras import ops
 
-    g = gan.build_generator(16, 3, 200, 62)
-    c = gan.build_critic(200, 62, 3)
     labels = ops.convert_to_tensor(np.array([0, 1, 2, 0], "int32"))
-    x = g([ops.zeros((4, 16)), labels])
-    assert tuple(x.shape) == (4, 200, 62)
-    assert tuple(c([x, labels]).shape) == (4, 1)
+    x = gan.build_generator(16, 3, 400, 62)([ops.zeros((4, 16)), labels])
+    assert tuple(x.shape) == (4, 400, 62)
+    assert tuple(gan.build_critic(400, 62, 3)([x, labels]).shape) == (4, 1)
+    grid = gan.build_feature_generator(8, 3, (9, 9, 5))([ops.zeros((4, 8)), labels])
+    assert tuple(grid.shape) == (4, 9, 9, 5)
+    assert tuple(gan.build_feature_critic((9, 9, 5), 3)([grid, labels]).shape) == (4, 1)
 
 
 def test_gradient_penalty_matches_finite_differences():
     import keras
 
     critic = gan.build_critic(16, 3, 2, width=8)
-    model = gan.ConditionalWGANGP(gan.build_generator(4, 2, 16, 3, width=8), critic, 4)
+    trainer = gan.WGANGP(gan.build_generator(4, 2, 16, 3, width=8), critic, 4)
     rng = np.random.default_rng(0)
-    point = rng.standard_normal((1, 16, 3)).astype("float64")
+    real = rng.standard_normal((1, 16, 3))
+    fake = rng.standard_normal((1, 16, 3))
     labels = np.array([1], "int32")
-    keras.utils.set_random_seed(1)
-    # With real == fake, every interpolate is that point: GP = (||grad critic(point)|| - 1)^2.
+    alpha = 0.3
     as_tensor = keras.ops.convert_to_tensor
-    gp = float(model.gradient_penalty(as_tensor(point, "float32"), as_tensor(point, "float32"),
-                                      as_tensor(labels)))
+    gp = float(trainer.gradient_penalty(as_tensor(real, "float32"), as_tensor(fake, "float32"),
+                                        as_tensor(labels), as_tensor([alpha], "float32")))
+    point = real + alpha * (fake - real)  # GP = (||grad critic(point)|| - 1)^2
     eps, grad = 1e-3, np.zeros_like(point)
     for idx in np.ndindex(point.shape):
         up, down = point.copy(), point.copy()
@@ -45,7 +57,7 @@ def test_gradient_penalty_matches_finite_differences():
     assert gp == pytest.approx((np.linalg.norm(grad) - 1) ** 2, rel=2e-2)
 
 
-def test_run_writes_generator_samples_and_quality(tmp_path, session_store_path):
+def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_store_path):
     quality = synthesis.run([session_store_path], tmp_path, SETTINGS, features.DEFAULT_BANDS,
                             train_trials=3)
     assert (tmp_path / "generator.keras").is_file()
@@ -55,6 +67,175 @@ def test_run_writes_generator_samples_and_quality(tmp_path, session_store_path):
     assert samples["windows"].shape == (15, 62, 200)
     assert samples["label"][:].tolist() == [0] * 5 + [1] * 5 + [2] * 5
     assert json.loads((tmp_path / "quality.json").read_text()) == quality
+    assert quality["train_synthetic_test_real"]["n_test_windows"] == 12
+    assert len(quality["losses"]) == 2
     for name in ("negative", "neutral", "positive"):
         for side in ("synthetic_vs_heldout", "real_vs_heldout"):
-            assert np.isfinite(quality[name][side]["band_log_power"])
+            q = quality["classes"][name][side]
+            assert len(q["band_log_power_per_channel"]) == 62
+            assert 0 <= q["psd_shape"] <= 1 and 0 <= q["c2st_auc"] <= 1
+            assert np.isfinite(q["band_log_power"]) and np.isfinite(q["channel_correlation"])
+    # The exported recording is an ingest store the feature stage reads as any session.
+    store = SessionStore.open(tmp_path / "recording.zarr")
+    assert store.labels == [0, 0, 0, 1, 1, 1, 2, 2, 2] and store.attrs["dataset"] == "synthetic"
+    features.extract(tmp_path / "recording.zarr", tmp_path / "features.zarr",
+                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
+    assert features.FeatureStore.open(tmp_path / "features.zarr").de.shape == (15, 62, 5)
+
+
+def test_export_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    windows = rng.standard_normal((7, 50, 62)).astype(np.float32) * 1e-5
+    labels = np.array([2, 0, 0, 1, 0, 2, 1], dtype=np.int32)
+    meta = {"sfreq": 100.0, "ch_names": zarr_channels(), "class_names": ["a", "b", "c"]}
+    synthetic_export.write_recording(
+        windows, labels, meta, zarr_path=tmp_path / "r.zarr", fif_path=tmp_path / "r_eeg.fif",
+        windows_per_trial=2, source=tmp_path / "g.keras", attrs={"subject": "s"})
+    store = SessionStore.open(tmp_path / "r.zarr")
+    assert store.labels == [0, 0, 1, 2] and store.sfreq == 100.0
+    assert store.trial_stop[-1] - store.trial_start[0] == 7 * 50
+    for index, k in enumerate(store.labels):
+        expected = np.concatenate(windows[labels == k], axis=0).T
+        first = sum(1 for j in range(index) if store.labels[j] == k) * 2
+        np.testing.assert_array_equal(store.trial(index), expected[:, first * 50:(first + 2) * 50])
+    raw = mne.io.read_raw_fif(tmp_path / "r_eeg.fif", preload=True, verbose="error")
+    np.testing.assert_allclose(raw.get_data(), store.eeg[:], rtol=1e-6, atol=1e-12)
+    assert list(raw.annotations.description) == ["a", "a", "b", "c"]
+    assert raw.info["sfreq"] == 100.0 and raw.ch_names == meta["ch_names"]
+
+
+def zarr_channels():
+    from seedflow.channels import SEED_62
+
+    return list(SEED_62)
+
+
+def test_lower_rate_only_by_anti_aliased_resampling():
+    t = np.arange(2000) / 200.0
+    x = np.sin(2 * np.pi * 90 * t)[None].astype(np.float32)  # above the new Nyquist (50 Hz)
+    down = synthesis.resampler(200.0, 100.0)(x)
+    assert down.shape == (1, 1000)
+    assert np.abs(down[:, 100:-100]).max() < 0.05  # decimation alone would alias it to 10 Hz
+    assert synthesis.resampler(200.0, None)(x) is x
+    with pytest.raises(SeedflowError, match="synthesis.sfreq"):
+        synthesis.resampler(200.0, 1000.0)
+
+
+def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatch):
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 16, 3)).astype(np.float32)
+    y = np.array([0, 1] * 8, dtype=np.int32)
+    settings = {**SETTINGS, "latent_dim": 4, "epochs": 3}
+
+    def build():
+        return gan.build_generator(4, 2, 16, 3, width=8), gan.build_critic(16, 3, 2, width=8)
+
+    def weights(trainer):
+        return [keras.ops.convert_to_numpy(v.value) for v in trainer.variables()]
+
+    full, history = synthesis.train_gan(x, y, 2, settings, build, tmp_path / "full.npz")
+    save = gan_training._save_checkpoint
+
+    def save_then_die(path, trainer, epoch, *args):
+        save(path, trainer, epoch, *args)
+        if epoch == 1:
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(gan_training, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        synthesis.train_gan(x, y, 2, settings, build, tmp_path / "killed.npz")
+    monkeypatch.setattr(gan_training, "_save_checkpoint", save)
+    resumed, resumed_history = synthesis.train_gan(x, y, 2, settings, build,
+                                                   tmp_path / "killed.npz")
+    assert resumed_history == history and len(history) == 3
+    for a, b in zip(weights(resumed), weights(full)):
+        np.testing.assert_array_equal(a, b)
+    # A checkpoint of other data or settings, or of as many epochs, is not resumed from.
+    checkpoint = tmp_path / "killed.npz"
+    assert gan_training._load_checkpoint(checkpoint, resumed, "other", 4) is None
+    same = synthesis.fingerprint(x, y, settings)
+    assert gan_training._load_checkpoint(checkpoint, resumed, same, 2) is None
+    assert gan_training._load_checkpoint(checkpoint, resumed, same, 4) == (3, history)
+
+
+def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_path,
+                                                                          session_store_path):
+    """Conditioning, on the feature GAN (DE grid): a classifier trained on real DE windows
+    calls the samples generated for class k "k" more often than it calls any sample k."""
+    features.extract(session_store_path, tmp_path / "features.zarr",
+                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
+    data, attrs = feature_synthesis.load_de([tmp_path / "features.zarr"], train_trials=3)
+    x, y = data["train"]
+    settings = {**SETTINGS, "epochs": 40, "batch_size": 8, "latent_dim": 8,
+                "learning_rate": 1e-3}
+    trainer, scaler, _ = feature_synthesis.train_feature_gan(
+        x, y, attrs["ch_names"], 3, settings, tmp_path / "checkpoint.npz")
+    fake, labels = feature_synthesis.synthesize(trainer, scaler, 3, 50, seed=3)
+    real = np.concatenate([x, data["heldout"][0]])
+    real_labels = np.concatenate([y, data["heldout"][1]])
+    scores = synthetic_quality.train_test(real, real_labels, fake, labels, 3)
+    confusion = np.array(scores["confusion_matrix"])
+    called = confusion.sum(axis=0) / confusion.sum()  # how often k is called at all
+    assert (np.array(scores["recall_per_class"]) > called + 0.1).all(), scores
+    assert scores["accuracy"] > 1 / 3 + 0.15, scores
+
+
+def test_feature_gan_and_mixup(tmp_path, session_store_path):
+    features.extract(session_store_path, tmp_path / "features.zarr",
+                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
+    settings = {**SETTINGS, "mixup": {"alpha": 0.4},
+                "feature_gan": {"epochs": 2, "latent_dim": 8, "samples_per_class": 20}}
+    results = feature_synthesis.run([tmp_path / "features.zarr"], tmp_path / "fgan",
+                                    tmp_path / "mixup", settings, train_trials=3)
+    de = zarr.open_group(tmp_path / "fgan" / "samples.zarr", mode="r")["de"]
+    assert de.shape == (60, 62, 5)
+    assert np.isfinite(de[:]).all()
+    mixed = zarr.open_group(tmp_path / "mixup" / "samples.zarr", mode="r")
+    x = features.FeatureStore.open(tmp_path / "features.zarr")
+    train = x.trial_index < 3
+    for k in range(3):  # interpolates lie within the class's training range
+        own = x.de[train & (x.label == k)]
+        got = mixed["de"][:][mixed["label"][:] == k]
+        assert (got >= own.min(axis=0) - 1e-5).all() and (got <= own.max(axis=0) + 1e-5).all()
+    records = synthetic_quality.summary_records(list(results.values()), "simulated")
+    assert [r["model"] for r in records] == ["feature_wgan_gp", "mixup"]
+    assert records[1]["accuracy_mean"] > 1 / 3 + 0.2  # mixup of this easy data is class-true
+    assert records[0]["losses"]["pooled"][0]["epoch"] == 0 and records[1]["losses"] == {}
+
+
+def _one_step(tmp_path, backend, devices, initial):
+    out = tmp_path / f"{backend}{devices}.npz"
+    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu",
+           "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+           "CUDA_VISIBLE_DEVICES": ""}
+    result = subprocess.run([sys.executable, str(REPO / "tests" / "gan_devices.py"),
+                             str(devices), str(initial), str(out),
+                             str(tmp_path / f"{backend}{devices}.ckpt.npz")],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return np.load(out)
+
+
+def test_step_on_two_devices_equals_one_device_under_tensorflow_and_jax(tmp_path):
+    """MirroredStrategy over 2 logical CPUs and JAX DataParallel over 2 CPU devices make the
+    update a single TensorFlow device makes from the same weights and inputs."""
+    reference = _one_step(tmp_path, "tensorflow", 1, "new")
+    initial = tmp_path / "initial.npz"
+    np.savez(initial, **{k: reference[k] for k in reference.files if k.startswith("v")})
+    backends = ["tensorflow"] + (["jax"] if importlib.util.find_spec("jax") else [])
+    n_variables = sum(k.startswith("after") for k in reference.files)
+    for backend in backends:
+        run = _one_step(tmp_path, backend, 2, initial)
+        assert int(run["n_devices"]) == 2, backend
+        # Adam's first step is lr * g / |g|: compare update directions and sizes (where
+        # g is ~0 float noise may flip a sign), and the losses.
+        update, expected = (np.concatenate([(r[f"after{i}"] - r[f"v{i}"]).ravel()
+                                            for i in range(n_variables)])
+                            for r in (run, reference))
+        cosine = update @ expected / (np.linalg.norm(update) * np.linalg.norm(expected))
+        assert cosine > 0.99, backend
+        assert np.linalg.norm(update - expected) < 0.1 * np.linalg.norm(expected), backend
+        assert float(run["critic_loss"]) == pytest.approx(float(reference["critic_loss"]),
+                                                          rel=1e-3)

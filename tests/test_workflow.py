@@ -12,7 +12,7 @@ def test_dry_run_plans_jobs_per_subject_and_session_without_touching_data(tmp_pa
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr
     for rule, count in (("simulate_session", 2), ("ingest", 2), ("features", 2), ("train", 2),
-                        ("gan", 1), ("subject_report", 2), ("summary_report", 1)):
+                        ("gan", 1), ("feature_gan", 1), ("subject_report", 2), ("summary_report", 1)):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), rule
     assert not (tmp_path / "results").exists()
 
@@ -43,7 +43,11 @@ def test_tiny_run_end_to_end(tiny_run):
         assert (results / "features" / f"sub-{subject}" / "ses-1.zarr" / "de").is_dir()
         report = (results / "reports" / f"sub-{subject}.html").read_text()
         assert "Montage" in report and "DE topomaps" in report
-    (record,) = json.loads((results / "summary" / "metrics.json").read_text())
+    record, *synthetic = json.loads((results / "summary" / "metrics.json").read_text())
+    assert [r["model"] for r in synthetic] == ["feature_wgan_gp", "mixup", "wgan_gp"]
+    for r in synthetic:
+        assert r["protocol"] == "train_synthetic_test_real" and r["folds"].keys() == {"pooled"}
+        assert set(r["quality"]["pooled"]) == {"negative", "neutral", "positive"}
     assert record["model"] == "cnn4d" and record["protocol"] == "subject_dependent"
     assert record["dataset"] == "simulated" and record["n_classes"] == 3
     assert record["n_folds"] == 2 and record["chance_level"] == pytest.approx(1 / 3)
@@ -53,7 +57,8 @@ def test_tiny_run_end_to_end(tiny_run):
     for section in ("Recognition results", "GAN quality", "Configuration",
                     "Software versions"):
         assert section in summary
-    assert (results / "synthetic" / "gan" / "generator.keras").is_file()
+    assert (results / "synthetic" / "gan" / "pooled" / "generator.keras").is_file()
+    assert (results / "synthetic" / "gan" / "pooled" / "recording_eeg.fif").is_file()
     assert (results / "logs" / "train" / "cnn4d_subject_dependent_sub-1_ses-1.log").stat().st_size
 
 
@@ -69,3 +74,14 @@ def test_dry_run_plans_one_job_per_model_protocol_and_fold(tmp_path):
     for rule, count in (("train", 14), ("train_baseline", 7), ("stacking", 7)):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), rule
     assert "models/tsception/loso/sub-1" in out and "checkpoints" not in out
+
+
+def test_per_subject_synthesis_plans_one_gan_per_subject(tmp_path):
+    per_subject = tmp_path / "per_subject.yaml"
+    per_subject.write_text("synthesis:\n  per_subject: true\n")
+    result = snakemake(tmp_path, "-n", "--configfile", str(TINY), str(per_subject))
+    assert result.returncode == 0, result.stderr
+    lines = (result.stdout + result.stderr).splitlines()
+    for rule in ("gan", "feature_gan"):
+        assert any(line.split() == [rule, "2"] for line in lines), rule
+    assert "synthetic/gan/sub-2/recording.zarr" in result.stdout

@@ -56,7 +56,8 @@ rule stacking:
 
 rule metrics:
     input:
-        all_fold_outputs("metrics.json"),
+        folds=all_fold_outputs("metrics.json"),
+        synthesis=lambda w: synthesis_quality_files(),
     output:
         RESULTS / "summary" / "metrics.json",
     log:

@@ -6,7 +6,7 @@ rule subject_report:
         stores=lambda w: [session_store(w.subject, k) for k in sessions_of(w.subject)],
         features=lambda w: [feature_store(w.subject, k) for k in sessions_of(w.subject)],
         models=lambda w: [d / "metrics.json" for d in subject_fold_dirs(w.subject)],
-        samples=rules.gan.output.samples,
+        samples=lambda w: SYNTHETIC / "gan" / gan_group(w.subject) / "samples.zarr",
     output:
         report(
             RESULTS / "reports" / "sub-{subject}.html",
@@ -29,9 +29,9 @@ rule subject_report:
 rule summary_report:
     input:
         metrics=RESULTS / "summary" / "metrics.json",
-        quality=rules.gan.output.quality,
-        losses=rules.gan.output.losses,
-        samples=rules.gan.output.samples,
+        quality=SYNTHETIC / "gan" / GAN_GROUPS[0] / "quality.json",
+        losses=SYNTHETIC / "gan" / GAN_GROUPS[0] / "losses.csv",
+        samples=SYNTHETIC / "gan" / GAN_GROUPS[0] / "samples.zarr",
         store=session_store(*next(iter(RECORDINGS))),
         # every file the dataset is read from (recordings, label files), for checksums
         sources=sorted({str(p) for r in RECORDINGS.values() for p in (r.path, *r.extra_inputs)}),

@@ -1,16 +1,15 @@
-"""Synthesis: a class-conditional WGAN-GP on real windows of the training trials."""
-
+"""Synthesis: class-conditional WGAN-GPs on signal windows and on the DE grid, mixup."""
 
 rule gan:
     input:
-        [session_store(s, k) for s, k in RECORDINGS],
+        lambda w: [session_store(s, k) for s, k in group_recordings(w.group)],
     output:
-        generator=RESULTS / "synthetic" / "gan" / "generator.keras",
-        losses=RESULTS / "synthetic" / "gan" / "losses.csv",
-        quality=RESULTS / "synthetic" / "gan" / "quality.json",
-        samples=directory(RESULTS / "synthetic" / "gan" / "samples.zarr"),
+        *[SYNTHETIC / "gan" / "{group}" / name for name in GAN_FILES],
+        samples=directory(SYNTHETIC / "gan" / "{group}" / "samples.zarr"),
+        recording=directory(SYNTHETIC / "gan" / "{group}" / "recording.zarr"),
+        fif=SYNTHETIC / "gan" / "{group}" / "recording_eeg.fif",
     log:
-        RESULTS / "logs" / "gan.log",
+        RESULTS / "logs" / "gan" / "{group}.log",
     threads: 2
     resources:
         **GPU_RESOURCES,
@@ -18,7 +17,29 @@ rule gan:
         synthesis=config["synthesis"],
         bands=config["features"]["bands"],
         train_trials=config["recognition"]["train_trials"],
+        checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"gan_{w.group}.npz",
     conda:
         "../../envs/seedflow.yaml"
     script:
         "../scripts/gan.py"
+
+
+rule feature_gan:
+    input:
+        lambda w: [feature_store(s, k) for s, k in group_recordings(w.group)],
+    output:
+        *[SYNTHETIC / "feature_gan" / "{group}" / name for name in GAN_FILES],
+        directory(SYNTHETIC / "feature_gan" / "{group}" / "samples.zarr"),
+        mixup_quality=SYNTHETIC / "mixup" / "{group}" / "quality.json",
+        mixup_samples=directory(SYNTHETIC / "mixup" / "{group}" / "samples.zarr"),
+    log:
+        RESULTS / "logs" / "feature_gan" / "{group}.log",
+    threads: 2
+    params:
+        synthesis=config["synthesis"],
+        train_trials=config["recognition"]["train_trials"],
+        checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"feature_gan_{w.group}.npz",
+    conda:
+        "../../envs/seedflow.yaml"
+    script:
+        "../scripts/feature_gan.py"

@@ -1,4 +1,4 @@
-"""Snakemake adapter: train the conditional GAN and measure its samples."""
+"""Snakemake adapter: train one conditional GAN group, measure and export its samples."""
 
 from pathlib import Path
 
@@ -8,9 +8,10 @@ from seedflow.logs import run_step
 
 def step():
     backend.log_devices()
-    synthesis.run([Path(p) for p in snakemake.input], Path(snakemake.output.generator).parent,
-                  snakemake.params.synthesis, snakemake.params.bands,
-                  snakemake.params.train_trials)
+    synthesis.run(
+        [Path(p) for p in snakemake.input], Path(snakemake.output.fif).parent,
+        snakemake.params.synthesis, snakemake.params.bands, snakemake.params.train_trials,
+        checkpoint=Path(snakemake.params.checkpoint), group=snakemake.wildcards.group)
 
 
 backend.limit_threads(snakemake.threads)

@@ -1,0 +1,30 @@
+"""Synthesis: which GANs the run trains and the files their rules share."""
+
+SYNTHETIC = RESULTS / "synthetic"
+# One GAN over all subjects, or one per subject (synthesis.per_subject).
+GAN_GROUPS = (
+    [f"sub-{s}" for s in SUBJECTS] if config["synthesis"]["per_subject"] else ["pooled"]
+)
+GAN_FILES = ("generator.keras", "losses.csv", "quality.json")
+
+
+wildcard_constraints:
+    group=r"pooled|sub-[^/]+",
+
+
+def gan_group(subject):
+    """The GAN group whose samples stand for ``subject``."""
+    return f"sub-{subject}" if config["synthesis"]["per_subject"] else "pooled"
+
+
+def group_recordings(group):
+    """(subject, session) pairs a GAN group trains on."""
+    return [(s, k) for s, k in RECORDINGS if group in ("pooled", f"sub-{s}")]
+
+
+def synthesis_quality_files():
+    """Every quality.json the summary metrics merge."""
+    kinds = ["gan"]
+    if config["synthesis"]["feature_gan"]["enabled"]:
+        kinds += ["feature_gan", "mixup"]
+    return [SYNTHETIC / kind / g / "quality.json" for kind in kinds for g in GAN_GROUPS]
