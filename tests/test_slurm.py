@@ -69,7 +69,8 @@ def planned_jobs(output: str) -> Counter:
 
 def same_results(a: Path, b: Path) -> None:
     """Two results folders hold the same numbers: metrics, predictions, features, GAN."""
-    names = ("summary/metrics.json", "synthetic/gan/quality.json", "synthetic/gan/losses.csv")
+    names = ("summary/metrics.json", "synthetic/gan/pooled/quality.json",
+             "synthetic/gan/pooled/losses.csv")
     folds = sorted(p.relative_to(a) for p in (a / "models").rglob("*.json"))
     folds += sorted(p.relative_to(a) for p in (a / "models").rglob("predictions.csv"))
     for name in [*names, *map(str, folds)]:
@@ -106,10 +107,12 @@ def test_tiny_run_on_slurm_equals_local_run(local_slurm, tmp_path):
     assert Counter(rule for rule, _ in jobs.values()) == plan
     assert {state for _, state in jobs.values()} == {"COMPLETED"}
     logs = tmp_path / "slurm" / "results" / "logs"
-    gpu_logs = {log: "train" for log in (logs / "train").glob("*.log")} | {logs / "gan.log": "gan"}
+    gpu_logs = {log: "train" for log in (logs / "train").glob("*.log")}
+    gpu_logs[logs / "gan" / "pooled.log"] = "gan"
     for log, rule in gpu_logs.items():
         job = re.search(r"sees \d+ GPU\(s\).*; SLURM job (\d+)", log.read_text()).group(1)
         assert jobs[job][0] == rule, log
-    assert "not a SLURM job" in (tmp_path / "local" / "results" / "logs" / "gan.log").read_text()
+    local_gan_log = tmp_path / "local" / "results" / "logs" / "gan" / "pooled.log"
+    assert "not a SLURM job" in local_gan_log.read_text()
 
     same_results(tmp_path / "slurm" / "results", tmp_path / "local" / "results")

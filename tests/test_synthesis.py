@@ -239,3 +239,17 @@ def test_step_on_two_devices_equals_one_device_under_tensorflow_and_jax(tmp_path
         assert np.linalg.norm(update - expected) < 0.1 * np.linalg.norm(expected), backend
         assert float(run["critic_loss"]) == pytest.approx(float(reference["critic_loss"]),
                                                           rel=1e-3)
+
+
+def test_quality_leaves_out_a_class_without_held_out_windows():
+    from seedflow import synthetic_quality
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((30, 4))
+    y = np.repeat([0, 1, 2], 10)
+    heldout = (x[:20], y[:20])  # no held-out window of class 2 (e.g. its trials all train)
+    distance = lambda a, b, folds, seed: {"mean": float(abs(a.mean() - b.mean()))}  # noqa: E731
+    result = synthetic_quality.report((x, y), (x, y), heldout, ["a", "b", "c"], distance,
+                                      folds=2, seed=0)
+    assert sorted(result["classes"]) == ["a", "b"]
+    assert 0 <= result["train_synthetic_test_real"]["accuracy"] <= 1

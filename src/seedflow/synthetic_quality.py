@@ -16,6 +16,8 @@ The classifiers read log band power per channel and band (DE at feature level).
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import scipy.signal
 from sklearn.linear_model import LogisticRegression
@@ -25,6 +27,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from seedflow.metrics import fold_metrics
+
+log = logging.getLogger(__name__)
 
 CLASSIFIER = "logistic regression on log band power (signal) or DE (features), standardised"
 
@@ -102,6 +106,10 @@ def report(synthetic, real_train, heldout, class_names: list[str], distance, fol
     classes = {}
     for k, name in enumerate(class_names):
         pick = lambda pair: pair[0][pair[1] == k]  # noqa: E731
+        if not (len(pick(heldout)) and len(pick(real_train)) and len(pick(synthetic))):
+            log.warning("class %s: no windows on one side (held-out, training or synthetic); "
+                        "its distances are left out", name)
+            continue
         classes[name] = {
             "synthetic_vs_heldout": distance(pick(synthetic), pick(heldout), folds, seed),
             "real_vs_heldout": distance(pick(real_train), pick(heldout), folds, seed),
