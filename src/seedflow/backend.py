@@ -32,23 +32,32 @@ def limit_threads(n: int) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(n)
 
 
-def _devices(replicas: int) -> list:
-    """The devices to train on: ``replicas`` = 0 means every visible GPU (or one device);
-    N means the first N GPUs, or the first N (logical) CPUs where there is no GPU."""
+def visible_devices() -> tuple[list, list]:
+    """(GPUs, devices to spread work over) for the Keras backend: the pool is the GPUs,
+    or the (logical) CPUs where there is none."""
     name = keras.backend.backend()
     if name == "tensorflow":
         import tensorflow as tf
 
-        gpus = tf.config.list_logical_devices("GPU")
-        pool = gpus or tf.config.list_logical_devices("CPU")
-        devices = [d.name for d in pool]
-    elif name == "jax":
+        gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+        return gpus, gpus or [d.name for d in tf.config.list_logical_devices("CPU")]
+    if name == "jax":
         import jax
 
         gpus = [d for d in jax.devices() if d.platform != "cpu"]
-        devices = gpus or jax.devices("cpu")
-    else:
-        gpus, devices = [], ["default"]
+        return gpus, gpus or jax.devices("cpu")
+    if name == "torch":
+        import torch
+
+        return [f"cuda:{i}" for i in range(torch.cuda.device_count())], ["default"]
+    return [], ["default"]
+
+
+def _devices(replicas: int) -> list:
+    """The devices to train on: ``replicas`` = 0 means every visible GPU (or one device);
+    N means the first N GPUs, or the first N (logical) CPUs where there is no GPU."""
+    name = keras.backend.backend()
+    gpus, devices = visible_devices()
     wanted = (len(gpus) or 1) if replicas == 0 else replicas
     if wanted > len(devices):
         raise SeedflowError(f"config key recognition.replicas: {wanted} replicas but only "
@@ -76,27 +85,9 @@ def data_parallel(replicas: int):
     return contextlib.nullcontext(), len(devices)
 
 
-def gpu_count() -> int:
-    """Number of GPUs the Keras backend can use (on SLURM: those the job was given)."""
-    name = keras.backend.backend()
-    if name == "tensorflow":
-        import tensorflow as tf
-
-        return len(tf.config.list_physical_devices("GPU"))
-    if name == "jax":
-        import jax
-
-        return sum(d.platform == "gpu" for d in jax.devices())
-    if name == "torch":
-        import torch
-
-        return torch.cuda.device_count()
-    return 0
-
-
 def log_devices() -> int:
     """Log how many GPUs this job sees, with its SLURM job id if any; returns the count."""
-    count = gpu_count()
+    count = len(visible_devices()[0])
     job = os.environ.get("SLURM_JOB_ID")
     logging.getLogger(__name__).info(
         "%s backend sees %d GPU(s)%s%s", keras.backend.backend(), count,

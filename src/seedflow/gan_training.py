@@ -19,6 +19,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from seedflow import backend
 from seedflow.errors import SeedflowError
 from seedflow.gan import METRICS, WGANGP
 
@@ -32,29 +33,20 @@ class Devices:
         self.n = n
         self.backend = keras.backend.backend()
         self.strategy = self.distribution = None
+        if self.backend not in ("tensorflow", "jax"):
+            raise SeedflowError(f"the GAN trains under TensorFlow or JAX, not the "
+                                f"'{self.backend}' Keras backend (set KERAS_BACKEND)")
+        _, available = backend.visible_devices()
+        if n > len(available):
+            raise SeedflowError(f"config key synthesis.devices: {n} requested, "
+                                f"{len(available)} visible")
         if self.backend == "tensorflow":
             import tensorflow as tf
 
-            available = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices(
-                "CPU")
-            self._check(len(available))
-            self.strategy = (tf.distribute.MirroredStrategy([d.name for d in available[:n]])
+            self.strategy = (tf.distribute.MirroredStrategy(available[:n])
                              if n > 1 else tf.distribute.get_strategy())
-        elif self.backend == "jax":
-            import jax
-
-            available = jax.devices()
-            self._check(len(available))
-            if n > 1:
-                self.distribution = keras.distribution.DataParallel(devices=available[:n])
-        else:
-            raise SeedflowError(f"the GAN trains under TensorFlow or JAX, not the "
-                                f"'{self.backend}' Keras backend (set KERAS_BACKEND)")
-
-    def _check(self, available: int) -> None:
-        if self.n > available:
-            raise SeedflowError(f"config key synthesis.devices: {self.n} requested, "
-                                f"{available} visible")
+        elif n > 1:
+            self.distribution = keras.distribution.DataParallel(devices=available[:n])
 
     def scope(self):
         if self.strategy is not None:

@@ -22,6 +22,27 @@ def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict
     }
 
 
+def summary_record(model: str, protocol: str, dataset: str, n_classes: int,
+                   folds: dict[str, dict]) -> dict:
+    """The stable fields of a metrics.json record from per-fold metrics (fold name -> dict
+    with accuracy, f1_macro and chance_level): mean and std over folds."""
+    acc = np.array([f["accuracy"] for f in folds.values()])
+    f1 = np.array([f["f1_macro"] for f in folds.values()])
+    return {
+        "model": model,
+        "protocol": protocol,
+        "dataset": dataset,
+        "n_classes": n_classes,
+        "chance_level": float(np.mean([f["chance_level"] for f in folds.values()])),
+        "accuracy_mean": float(acc.mean()),
+        "accuracy_std": float(acc.std()),
+        "f1_macro_mean": float(f1.mean()),
+        "f1_macro_std": float(f1.std()),
+        "n_folds": len(folds),
+        "folds": {name: f["accuracy"] for name, f in folds.items()},
+    }
+
+
 def aggregate(folds: list[dict], dataset: str) -> list[dict]:
     """One summary record per (model, protocol): mean and std over folds."""
     groups: dict[tuple, list[dict]] = {}
@@ -29,20 +50,9 @@ def aggregate(folds: list[dict], dataset: str) -> list[dict]:
         groups.setdefault((fold["model"], fold["protocol"]), []).append(fold)
     records = []
     for (model, protocol), items in sorted(groups.items()):
-        acc = np.array([f["accuracy"] for f in items])
-        f1 = np.array([f["f1_macro"] for f in items])
         records.append({
-            "model": model,
-            "protocol": protocol,
-            "dataset": dataset,
-            "n_classes": items[0]["n_classes"],
-            "chance_level": float(np.mean([f["chance_level"] for f in items])),
-            "accuracy_mean": float(acc.mean()),
-            "accuracy_std": float(acc.std()),
-            "f1_macro_mean": float(f1.mean()),
-            "f1_macro_std": float(f1.std()),
-            "n_folds": len(items),
-            "folds": {f["fold"]: f["accuracy"] for f in items},
+            **summary_record(model, protocol, dataset, items[0]["n_classes"],
+                             {f["fold"]: f for f in items}),
             "trial_accuracy_mean": _mean([f.get("trial_accuracy") for f in items]),
             "trial_accuracy_std": _std([f.get("trial_accuracy") for f in items]),
             "f1_macro_folds": {f["fold"]: f["f1_macro"] for f in items},

@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from seedflow.metrics import fold_metrics
+from seedflow.metrics import fold_metrics, summary_record
 
 log = logging.getLogger(__name__)
 
@@ -132,22 +132,12 @@ def summary_records(results: list[dict], dataset: str) -> list[dict]:
         by_generator.setdefault(result["generator"], []).append(result)
     records = []
     for generator, items in sorted(by_generator.items()):
-        tstr = [r["train_synthetic_test_real"] for r in items]
-        acc = np.array([t["accuracy"] for t in tstr])
-        f1 = np.array([t["f1_macro"] for t in tstr])
+        folds = {r["group"]: r["train_synthetic_test_real"] for r in items}
         trtr = np.array([r["train_real_test_real"]["accuracy"] for r in items])
+        n_classes = len(items[0]["train_synthetic_test_real"]["recall_per_class"])
         records.append({
-            "model": generator,
-            "protocol": "train_synthetic_test_real",
-            "dataset": dataset,
-            "n_classes": len(tstr[0]["recall_per_class"]),
-            "chance_level": float(np.mean([t["chance_level"] for t in tstr])),
-            "accuracy_mean": float(acc.mean()),
-            "accuracy_std": float(acc.std()),
-            "f1_macro_mean": float(f1.mean()),
-            "f1_macro_std": float(f1.std()),
-            "n_folds": len(items),
-            "folds": {r["group"]: r["train_synthetic_test_real"]["accuracy"] for r in items},
+            **summary_record(generator, "train_synthetic_test_real", dataset, n_classes,
+                             folds),
             "kind": "synthesis",
             "level": items[0]["level"],
             "classifier": items[0]["classifier"],
