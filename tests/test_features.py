@@ -241,3 +241,22 @@ def test_schema_accepts_feature_options_and_a_scheduler_address():
     cfg["features"]["scheduler"] = "slurm"
     with pytest.raises(SeedflowError, match="features.scheduler"):
         config.validate(cfg, schema)
+
+
+@pytest.mark.parametrize("smooth", ["none", "lds"])
+def test_extract_writes_batch_by_batch_what_compute_session_holds(tmp_path, smooth):
+    # 2 workers: batches of 6 blocks (each block raised to the filters' reach), so more
+    # than one batch; batch and trial boundaries fall inside the store's chunks of 3 rows.
+    lengths = np.array([8_000, 6_100, 5_600, 9_000, 5_200])
+    store = _store(tmp_path, _pink(np.random.default_rng(8), (3, lengths.sum())), lengths)
+    spec = FeatureSpec(bands=features.DEFAULT_BANDS, windows_per_chunk=3, smoothing=smooth)
+    plan = features.plan_session(store, spec, num_workers=2)
+    assert plan.values.numblocks[0] > features.BLOCKS_PER_WORKER * 2
+    features.extract(tmp_path / "s.zarr", tmp_path / "f.zarr", spec, num_workers=2)
+    expected = features.compute_session(store, spec, num_workers=2)
+    group = zarr.open_group(tmp_path / "f.zarr", mode="r")
+    assert set(expected) <= set(group.array_keys())
+    for name, value in expected.items():
+        np.testing.assert_array_equal(group[name][:], value, err_msg=name)
+    if smooth != "none":
+        assert not np.allclose(group["de"][:], group["de_unsmoothed"][:])

@@ -57,8 +57,9 @@ BLOCKS_PER_WORKER = 3
 GAIN_CACHE_SIZE = 4  # block lengths differ only at trial ends
 BYTES_PER_BLOCK_SAMPLE = 48  # generous: the block, its copies from Zarr, per-pass temporaries
 
-__all__ = ["DEFAULT_BANDS", "FeatureSpec", "FeatureStore", "band_filters", "compute_session",
-           "extract", "impulse_response_length", "trial_features", "write_features"]
+__all__ = ["DEFAULT_BANDS", "FeatureSpec", "FeatureStore", "SessionPlan", "band_filters",
+           "compute_session", "computed_batches", "extract", "impulse_response_length",
+           "plan_session", "trial_features"]
 
 
 @dataclass(frozen=True)
@@ -289,10 +290,32 @@ def _memory_budget(n_channels: int, workers: int, memory_mb: float | None,
     return samples
 
 
-def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "threads",
-                    num_workers: int = 1, memory_mb: float | None = None
-                    ) -> dict[str, np.ndarray]:
-    """DE, PSD and per-window bookkeeping for every trial of an ingested session."""
+@dataclass
+class SessionPlan:
+    """The lazy features of a session and, per window, its bookkeeping."""
+
+    values: da.Array  # (windows, channels, 2 * bands + 1): DE, PSD, non-finite samples
+    trial_index: np.ndarray
+    trial_id: np.ndarray
+    label: np.ndarray
+    window_start: np.ndarray  # samples of the ingest store
+    sfreq: float  # the rate the features were computed at
+    n_bands: int
+
+    def book(self) -> dict[str, np.ndarray]:
+        return {"trial_index": self.trial_index, "trial_id": self.trial_id,
+                "label": self.label, "window_start": self.window_start}
+
+    def split(self, values: np.ndarray) -> dict[str, np.ndarray]:
+        """A block of computed rows as the store's ``de``, ``psd`` and ``nonfinite_samples``."""
+        nb = self.n_bands
+        return {"de": values[..., :nb], "psd": values[..., nb:2 * nb],
+                "nonfinite_samples": values[..., 2 * nb].astype(np.int32)}
+
+
+def plan_session(store: SessionStore, spec: FeatureSpec, num_workers: int = 1,
+                 memory_mb: float | None = None) -> SessionPlan:
+    """The feature graph of every trial of an ingested session (nothing computed yet)."""
     eeg = da.from_zarr(store.eeg)
     parts, rows, sfreq, kernels = [], [], store.sfreq, {}
     for index, (start, stop) in enumerate(zip(store.trial_start, store.trial_stop)):
@@ -311,44 +334,82 @@ def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "th
         offsets = np.round(np.arange(n) * kernel.hop * store.sfreq / sfreq).astype(np.int64)
         rows.append(np.column_stack([np.full(n, index), np.full(n, store.trial_ids[index]),
                                      np.full(n, store.labels[index]), start + offsets]))
-    values = da.concatenate(parts, axis=0)
-    with dask_scheduler(scheduler, num_workers):
-        if scheduler in ("threads", "synchronous"):
-            # A few blocks per graph, each stored as soon as it is done: memory holds the
-            # blocks in flight and the (small) result, whatever the recording's length.
-            target = np.empty(values.shape, dtype=values.dtype)
-            bounds = np.cumsum((0, *values.chunks[0]))
-            step = BLOCKS_PER_WORKER * max(1, num_workers)
-            for first in range(0, values.numblocks[0], step):
-                last = min(first + step, values.numblocks[0])
-                da.store(values.blocks[first:last], target[bounds[first]:bounds[last]],
-                         lock=False)
-            values = target
-        else:
-            values = values.compute()
     book = np.concatenate(rows).astype(np.int64)
-    nb = len(spec.bands)
-    result = {"de": values[..., :nb],
-              "psd": values[..., nb:2 * nb],
-              "trial_index": book[:, 0], "trial_id": book[:, 1], "label": book[:, 2],
-              "window_start": book[:, 3],
-              "nonfinite_samples": values[..., 2 * nb].astype(np.int32)}
+    return SessionPlan(da.concatenate(parts, axis=0), *book.T, sfreq=sfreq,
+                       n_bands=len(spec.bands))
+
+
+def computed_batches(values: da.Array, scheduler: str = "threads", num_workers: int = 1):
+    """Yield ``(rows, array)``: the computed rows of ``values``, a few blocks at a time.
+
+    Local schedulers get a few blocks per worker per graph, so memory holds the blocks in
+    flight whatever the recording's length; a cluster gets the whole graph at once.
+    """
+    local = scheduler in ("threads", "synchronous")
+    step = max(1, BLOCKS_PER_WORKER * max(1, num_workers) if local else values.numblocks[0])
+    bounds = np.cumsum((0, *values.chunks[0]))
+    with dask_scheduler(scheduler, num_workers):
+        for first in range(0, values.numblocks[0], step):
+            last = min(first + step, values.numblocks[0])
+            yield (slice(int(bounds[first]), int(bounds[last])),
+                   values.blocks[first:last].compute())
+
+
+def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "threads",
+                    num_workers: int = 1, memory_mb: float | None = None
+                    ) -> dict[str, np.ndarray]:
+    """DE, PSD and per-window bookkeeping of an ingested session, in memory."""
+    plan = plan_session(store, spec, num_workers, memory_mb)
+    values = np.empty(plan.values.shape, dtype=plan.values.dtype)
+    for rows, batch in computed_batches(plan.values, scheduler, num_workers):
+        values[rows] = batch
+    result = {**plan.split(values), **plan.book()}
     if spec.smoothing != "none":
         for name in ("de", "psd"):
             result[f"{name}_unsmoothed"] = result[name]
             result[name] = smoothing.smooth_trials(result[name], result["trial_index"],
                                                    spec.smoothing, spec.smoothing_windows)
-    result["_sfreq"] = sfreq
     return result
 
 
-def write_features(features: dict[str, np.ndarray], out: Path, attrs: dict) -> None:
-    """Write a feature store atomically (arrays per window, metadata as attributes)."""
-    with atomic_directory(out) as tmp:
-        group = zarr.open_group(tmp, mode="w")
-        for name, value in features.items():
-            group.create_array(name, data=value, compressors=COMPRESSOR)
-        group.attrs.update(attrs)
+class _NanTally:
+    """Windows touched by non-finite samples or with non-finite features, batch by batch."""
+
+    def __init__(self, n_channels: int):
+        self.input_windows: list[np.ndarray] = []
+        self.channels = np.zeros(n_channels, bool)
+        self.nan_windows = 0
+
+    def update(self, rows: slice, split: dict[str, np.ndarray]) -> None:
+        bad_input = split["nonfinite_samples"] > 0
+        self.input_windows.append(rows.start + np.flatnonzero(bad_input.any(axis=1)))
+        self.channels |= bad_input.any(axis=0)
+        self.nan_windows += int((~np.isfinite(split["de"])).any(axis=(1, 2)).sum())
+
+    def report(self, plan: SessionPlan, store: SessionStore, path: Path) -> dict:
+        """Log what was found; the counts for the store's attributes."""
+        input_windows = np.concatenate(self.input_windows or [np.zeros(0, int)])
+        if len(input_windows):
+            trials = sorted({int(plan.trial_id[w]) for w in input_windows})
+            channels = [store.ch_names[c] for c in np.flatnonzero(self.channels)]
+            log.warning("%s: non-finite samples (NaN/inf) in %d windows of trials %s, "
+                        "channels %s; the band filter spreads them over the whole block",
+                        path, len(input_windows), trials, channels)
+        if self.nan_windows:
+            log.warning("%s: %d windows have non-finite features (NaN in the recording)",
+                        path, self.nan_windows)
+        return {"nan_windows": self.nan_windows,
+                "nonfinite_input_windows": int(len(input_windows))}
+
+
+def _smooth_in_store(group: zarr.Group, plan: SessionPlan, spec: FeatureSpec) -> None:
+    """``de``/``psd`` smoothed trial by trial from the stored ``*_unsmoothed`` arrays."""
+    bounds = np.flatnonzero(np.diff(plan.trial_index, prepend=-1, append=-1))
+    for name in ("de", "psd"):
+        raw, smoothed = group[f"{name}_unsmoothed"], group[name]
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            smoothed[lo:hi] = smoothing.smooth_trials(raw[lo:hi], plan.trial_index[lo:hi],
+                                                      spec.smoothing, spec.smoothing_windows)
 
 
 @dataclass
@@ -371,43 +432,54 @@ class FeatureStore:
         return cls(**arrays, attrs=dict(group.attrs))
 
 
-def _nan_report(features: dict, store: SessionStore, path: Path) -> dict:
-    """Count and log windows touched by non-finite samples or with non-finite features."""
-    bad_input = features["nonfinite_samples"] > 0
-    nan_windows = int((~np.isfinite(features["de"])).any(axis=(1, 2)).sum())
-    input_windows = np.flatnonzero(bad_input.any(axis=1))
-    if len(input_windows):
-        trials = sorted({int(features["trial_id"][w]) for w in input_windows})
-        channels = sorted({store.ch_names[c] for c in np.flatnonzero(bad_input.any(axis=0))})
-        log.warning("%s: non-finite samples (NaN/inf) in %d windows of trials %s, channels "
-                    "%s; the band filter spreads them over the whole block", path,
-                    len(input_windows), trials, channels)
-    if nan_windows:
-        log.warning("%s: %d windows have non-finite features (NaN in the recording)",
-                    path, nan_windows)
-    return {"nan_windows": nan_windows, "nonfinite_input_windows": int(len(input_windows))}
-
-
 def extract(store_path: Path, out: Path, spec: FeatureSpec, *, scheduler: str = "threads",
             num_workers: int = 1, memory_mb: float | None = None) -> None:
-    """Feature stage for one subject × session: ingest store -> feature store."""
+    """Feature stage for one subject × session: ingest store -> feature store (atomic).
+
+    Computed rows go into the store batch by batch, so memory stays flat as recordings grow.
+    """
     store = SessionStore.open(store_path)
     log.info("%s: %d trials, %d channels, %.0f Hz, %d samples", store_path,
              len(store.trial_ids), len(store.ch_names), store.sfreq, store.eeg.shape[1])
-    features = compute_session(store, spec, scheduler, num_workers, memory_mb)
-    feature_sfreq = features.pop("_sfreq")
-    attrs = {key: store.attrs[key] for key in
-             ("sfreq", "ch_names", "class_names", "subject", "session", "bad_channels")}
-    attrs.update(bands=spec.bands, window_seconds=spec.window_seconds,
-                 overlap_seconds=spec.overlap_seconds, feature_sfreq=feature_sfreq,
-                 de_method=spec.de_method,
-                 de_log_base="2 (log2(100 E), SEED's STFT DE)" if spec.de_method == "stft"
-                 else "e", psd_units="V^2/Hz", filter_order=spec.filter_order,
-                 filter_method=spec.filter_method, smoothing=spec.smoothing,
-                 smoothing_windows=spec.smoothing_windows,
-                 preprocessing=spec.preprocessing.describe(),
-                 window_start_units="samples of the ingest store",
-                 **_nan_report(features, store, store_path))
-    write_features(features, out, attrs)
-    log.info("%s: %d windows x %d channels x %d bands written", out,
-             *features["de"].shape)
+    plan = plan_session(store, spec, num_workers, memory_mb)
+    n_win, n_ch = plan.values.shape[:2]
+    tally = _NanTally(n_ch)
+    with atomic_directory(out) as tmp:
+        group = zarr.open_group(tmp, mode="w")
+        raw_name = {"de": "de", "psd": "psd", "nonfinite_samples": "nonfinite_samples"}
+        if spec.smoothing != "none":
+            raw_name.update(de="de_unsmoothed", psd="psd_unsmoothed")
+        arrays, rows_per_chunk = {}, max(1, min(n_win, spec.windows_per_chunk))
+        for name, dtype, per_window in (("de", "float32", (n_ch, plan.n_bands)),
+                                        ("psd", "float32", (n_ch, plan.n_bands)),
+                                        ("nonfinite_samples", "int32", (n_ch,))):
+            for stored in {raw_name[name], name}:
+                arrays[stored] = group.create_array(
+                    stored, shape=(n_win, *per_window), dtype=dtype, compressors=COMPRESSOR,
+                    chunks=(rows_per_chunk, *per_window))
+        for rows, batch in computed_batches(plan.values, scheduler, num_workers):
+            split = plan.split(batch)
+            for name, value in split.items():
+                arrays[raw_name[name]][rows] = value
+            tally.update(rows, split)
+            log.info("%d/%d windows computed", rows.stop, n_win)
+        if spec.smoothing != "none":
+            _smooth_in_store(group, plan, spec)
+        for name, value in plan.book().items():
+            group.create_array(name, data=value, compressors=COMPRESSOR)
+        attrs = {key: store.attrs[key] for key in
+                 ("sfreq", "ch_names", "class_names", "subject", "session", "bad_channels")}
+        attrs.update(bands=spec.bands, window_seconds=spec.window_seconds,
+                     overlap_seconds=spec.overlap_seconds, feature_sfreq=plan.sfreq,
+                     de_method=spec.de_method,
+                     de_log_base="2 (log2(100 E), SEED's STFT DE)"
+                     if spec.de_method == "stft" else "e",
+                     psd_units="V^2/Hz", filter_order=spec.filter_order,
+                     filter_method=spec.filter_method, smoothing=spec.smoothing,
+                     smoothing_windows=spec.smoothing_windows,
+                     preprocessing=spec.preprocessing.describe(),
+                     window_start_units="samples of the ingest store",
+                     **tally.report(plan, store, store_path))
+        group.attrs.update(attrs)
+    log.info("%s: %d windows x %d channels x %d bands written", out, n_win, n_ch,
+             plan.n_bands)
