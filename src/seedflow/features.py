@@ -45,6 +45,7 @@ from seedflow.errors import SeedflowError
 from seedflow.io.zarr_store import COMPRESSOR, SessionStore, atomic_directory
 from seedflow.preprocess import Preprocessing, impulse_response_length
 from seedflow.scheduler import dask_scheduler
+from seedflow.slurm_workers import SlurmWorkers
 
 log = logging.getLogger(__name__)
 
@@ -290,9 +291,17 @@ def _memory_budget(n_channels: int, workers: int, memory_mb: float | None,
 
 
 def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "threads",
-                    num_workers: int = 1, memory_mb: float | None = None
+                    num_workers: int = 1, memory_mb: float | None = None, *,
+                    slurm: SlurmWorkers | None = None, worker_logs: Path | None = None
                     ) -> dict[str, np.ndarray]:
-    """DE, PSD and per-window bookkeeping for every trial of an ingested session."""
+    """DE, PSD and per-window bookkeeping for every trial of an ingested session.
+
+    With ``scheduler="slurm"`` the blocks run on ``slurm``'s worker jobs (their output in
+    ``worker_logs``) and are sized to fit one job's memory.
+    """
+    if scheduler == "slurm":
+        slurm = slurm or SlurmWorkers()
+        num_workers, memory_mb = slurm.cores, slurm.mem_mb
     eeg = da.from_zarr(store.eeg)
     parts, rows, sfreq, kernels = [], [], store.sfreq, {}
     for index, (start, stop) in enumerate(zip(store.trial_start, store.trial_stop)):
@@ -312,7 +321,7 @@ def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "th
         rows.append(np.column_stack([np.full(n, index), np.full(n, store.trial_ids[index]),
                                      np.full(n, store.labels[index]), start + offsets]))
     values = da.concatenate(parts, axis=0)
-    with dask_scheduler(scheduler, num_workers):
+    with dask_scheduler(scheduler, num_workers, slurm, worker_logs):
         if scheduler in ("threads", "synchronous"):
             # A few blocks per graph, each stored as soon as it is done: memory holds the
             # blocks in flight and the (small) result, whatever the recording's length.
@@ -389,12 +398,14 @@ def _nan_report(features: dict, store: SessionStore, path: Path) -> dict:
 
 
 def extract(store_path: Path, out: Path, spec: FeatureSpec, *, scheduler: str = "threads",
-            num_workers: int = 1, memory_mb: float | None = None) -> None:
+            num_workers: int = 1, memory_mb: float | None = None,
+            slurm: SlurmWorkers | None = None, worker_logs: Path | None = None) -> None:
     """Feature stage for one subject × session: ingest store -> feature store."""
     store = SessionStore.open(store_path)
     log.info("%s: %d trials, %d channels, %.0f Hz, %d samples", store_path,
              len(store.trial_ids), len(store.ch_names), store.sfreq, store.eeg.shape[1])
-    features = compute_session(store, spec, scheduler, num_workers, memory_mb)
+    features = compute_session(store, spec, scheduler, num_workers, memory_mb,
+                               slurm=slurm, worker_logs=worker_logs)
     feature_sfreq = features.pop("_sfreq")
     attrs = {key: store.attrs[key] for key in
              ("sfreq", "ch_names", "class_names", "subject", "session", "bad_channels")}
