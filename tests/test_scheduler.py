@@ -21,9 +21,10 @@ def test_unknown_scheduler_names_the_key():
 
 
 def test_distributed_address_needs_a_reachable_scheduler():
-    with pytest.raises(SeedflowError, match="cannot reach"):
-        with scheduler.dask_scheduler("tcp://127.0.0.1:1", 1):
-            pass
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        with pytest.raises(SeedflowError, match="cannot reach"):
+            with scheduler.dask_scheduler("tcp://127.0.0.1:1", 1):
+                pass
 
 
 def test_slurm_worker_settings_from_the_default_config():

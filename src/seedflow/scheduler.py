@@ -54,7 +54,8 @@ def dask_scheduler(scheduler: str, workers: int, slurm: SlurmWorkers | None = No
     from distributed import Client
 
     try:
-        client = Client(scheduler, timeout="30s", set_as_default=False)
+        # Waits dask's distributed.comm.timeouts.connect (30 s unless configured).
+        client = Client(scheduler, set_as_default=False)
     except OSError as err:
         raise SeedflowError(f"features.scheduler: cannot reach '{scheduler}': {err}") from None
     log.info("Dask scheduler: %s (%d workers)", scheduler,
