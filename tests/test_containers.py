@@ -1,13 +1,14 @@
-"""The container image: lint-clean recipe; built and run on the tiny workflow (opt-in).
+"""The container image: lint-clean recipe; built and run on a small workflow (opt-in).
 
-Building needs root, Debian's docker.io and debootstrap, and PyPI. Measured on 2 cores
-shared with other work: 11 minutes (base image and build 7, run 2, clean-up 2), too long for
-CI's budget, so it runs only with SEEDFLOW_TEST_CONTAINERS=1
-(README, "Running on a cluster"). It starts its own Docker daemon in a temporary folder,
-makes a Debian 12 base image locally (nothing is pulled) and passes it as BASE.
+Building needs root, Debian's docker.io and debootstrap, and PyPI; it runs only with
+SEEDFLOW_TEST_CONTAINERS=1 (README, "Running on a cluster"). It starts its own Docker daemon
+in a temporary folder, makes a Debian 12 base image locally (nothing is pulled) and passes it
+as BASE. Each phase logs its time (pytest -o log_cli=true --log-cli-level=INFO).
 """
 
+import contextlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -22,6 +23,17 @@ from conftest import REPO
 from test_workflow import TINY
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# tests/tiny.yaml for one subject without the optional feature GAN: still simulate, ingest,
+# features, a model, the signal GAN and every report, in fewer jobs.
+SMALL = "simulation:\n  subjects: 1\nsynthesis:\n  feature_gan:\n    enabled: false\n"
+log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def phase(name: str):
+    start = time.monotonic()
+    yield
+    log.info("%s: %.0f s", name, time.monotonic() - start)
 
 
 def test_dockerfile_is_hadolint_clean():
@@ -40,12 +52,12 @@ def docker_env():
         pytest.skip(f"needs root and Debian's docker.io and debootstrap (missing: {missing})")
     root = Path(tempfile.mkdtemp(prefix="seedflow-docker-"))
     env = {**os.environ, "DOCKER_HOST": f"unix://{root}/docker.sock", "DOCKER_BUILDKIT": "0"}
-    log = open(root / "dockerd.log", "w")
+    daemon_log = open(root / "dockerd.log", "w")
     daemon = subprocess.Popen(
         ["dockerd", "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
          "--pidfile", str(root / "dockerd.pid"), "-H", env["DOCKER_HOST"],
          "--iptables=false", "--bridge=none"],
-        stdout=log, stderr=subprocess.STDOUT)
+        stdout=daemon_log, stderr=subprocess.STDOUT)
     try:
         for _ in range(60):
             if subprocess.run(["docker", "info"], env=env, capture_output=True).returncode == 0:
@@ -57,12 +69,13 @@ def docker_env():
     finally:
         daemon.terminate()
         daemon.wait(timeout=60)
-        log.close()
+        daemon_log.close()
         netns = root / "exec" / "netns" / "default"  # dockerd leaves it mounted, maybe twice
         for _ in range(5):
             if os.path.ismount(netns):
                 subprocess.run(["umount", str(netns)], capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
+        with phase("clean-up (daemon's data)"):
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +83,23 @@ def image(docker_env):
     """seedflow:test built from a Debian 12 base image made here with debootstrap."""
     env, root = docker_env
     rootfs = root / "rootfs"
-    subprocess.run(["debootstrap", "--variant=minbase", "--include=python3,python3-venv",
-                    "bookworm", str(rootfs)], check=True, capture_output=True)
-    subprocess.run(f"tar -C {rootfs} -c . | docker import - local/bookworm-python",
-                   shell=True, check=True, env=env, capture_output=True)
+    with phase("base image (debootstrap)"):
+        subprocess.run(["debootstrap", "--variant=minbase", "--include=python3,python3-venv",
+                        "bookworm", str(rootfs)], check=True, capture_output=True)
+    with phase("docker import"):
+        subprocess.run(f"tar -C {rootfs} -c . | docker import - local/bookworm-python",
+                       shell=True, check=True, env=env, capture_output=True)
+        shutil.rmtree(rootfs)
     context = root / "context"
     shutil.copytree(REPO, context, ignore=shutil.ignore_patterns(
         ".git", ".venv", "results", ".snakemake", "__pycache__", "*.crt"))
     if HOST_CA_BUNDLE.exists():  # pip in the build trusts what the host trusts
         shutil.copy(HOST_CA_BUNDLE, context / "containers" / "certs" / "ca.crt")
-    build = subprocess.run(
-        ["docker", "build", "--network", "host", "-f", "containers/Dockerfile",
-         "--build-arg", "BASE=local/bookworm-python", "-t", "seedflow:test", "."],
-        cwd=context, env=env, capture_output=True, text=True)
+    with phase("docker build"):
+        build = subprocess.run(
+            ["docker", "build", "--network", "host", "-f", "containers/Dockerfile",
+             "--build-arg", "BASE=local/bookworm-python", "-t", "seedflow:test", "."],
+            cwd=context, env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stdout[-5000:] + build.stderr[-3000:]
     return "seedflow:test"
 
@@ -90,17 +107,21 @@ def image(docker_env):
 @pytest.mark.slow
 def test_tiny_workflow_runs_inside_the_image(docker_env, image, tmp_path):
     env, _ = docker_env
-    (tmp_path / "one_subject.yaml").write_text("simulation:\n  subjects: 1\n")
-    run = subprocess.run(
-        ["docker", "run", "--rm", "--network", "none", "-v", f"{tmp_path}:/work",
-         "-v", f"{TINY}:/config/tiny.yaml:ro", image,
-         "snakemake", "--snakefile", "/opt/seedflow/Snakefile", "--cores", "2",
-         "--configfile", "/config/tiny.yaml", "/work/one_subject.yaml"],
-        env=env, capture_output=True, text=True, timeout=1200)
+    (tmp_path / "small.yaml").write_text(SMALL)
+    with phase("workflow in the container"):
+        run = subprocess.run(
+            ["docker", "run", "--rm", "--network", "none", "-v", f"{tmp_path}:/work",
+             "-v", f"{TINY}:/config/tiny.yaml:ro", image,
+             "snakemake", "--snakefile", "/opt/seedflow/Snakefile", "--cores", "2",
+             "--configfile", "/config/tiny.yaml", "/work/small.yaml"],
+            env=env, capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stderr[-5000:]
     results = tmp_path / "results"
-    (record,) = json.loads((results / "summary" / "metrics.json").read_text())
-    assert record["n_folds"] == 1 and 0 <= record["accuracy_mean"] <= 1
+    records = {r["model"]: r for r in
+               json.loads((results / "summary" / "metrics.json").read_text())}
+    assert records.keys() == {"cnn4d", "wgan_gp"}
+    assert records["cnn4d"]["n_folds"] == 1 and 0 <= records["cnn4d"]["accuracy_mean"] <= 1
     assert "Software versions" in (results / "summary" / "report.html").read_text()
     assert (results / "reports" / "sub-1.html").is_file()
     assert (results / "features" / "sub-1" / "ses-1.zarr" / "de").is_dir()
+    assert (results / "synthetic" / "gan" / "pooled" / "quality.json").is_file()

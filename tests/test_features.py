@@ -239,6 +239,8 @@ def test_schema_accepts_feature_options_and_a_scheduler_address():
     config.validate(cfg, schema)
     FeatureSpec.from_config(cfg["features"])
     cfg["features"]["scheduler"] = "slurm"
+    config.validate(cfg, schema)
+    cfg["features"]["scheduler"] = "gpu"
     with pytest.raises(SeedflowError, match="features.scheduler"):
         config.validate(cfg, schema)
 

@@ -21,11 +21,20 @@ def test_unknown_scheduler_names_the_key():
 
 
 def test_distributed_address_needs_a_reachable_scheduler():
-    try:
-        import distributed  # noqa: F401
-        match = "cannot reach"
-    except ImportError:
-        match = "pip install distributed"
-    with pytest.raises(SeedflowError, match=match):
-        with scheduler.dask_scheduler("tcp://127.0.0.1:1", 1):
-            pass
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        with pytest.raises(SeedflowError, match="cannot reach"):
+            with scheduler.dask_scheduler("tcp://127.0.0.1:1", 1):
+                pass
+
+
+def test_slurm_worker_settings_from_the_default_config():
+    from seedflow.config import load
+    from seedflow.slurm_workers import SlurmWorkers
+
+    from conftest import REPO
+
+    section = load(REPO / "config" / "config.yaml")["features"]["slurm"]
+    assert SlurmWorkers.from_config(section) == SlurmWorkers()
+    assert SlurmWorkers(runtime=90).walltime() == "01:30:00"
+    custom = SlurmWorkers.from_config({**section, "job_extra_directives": ["--qos=short"]})
+    assert custom.job_extra_directives == ("--qos=short",)

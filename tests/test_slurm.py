@@ -10,12 +10,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 import zarr
 
 from conftest import REPO
@@ -116,3 +118,100 @@ def test_tiny_run_on_slurm_equals_local_run(local_slurm, tmp_path):
     assert "not a SLURM job" in local_gan_log.read_text()
 
     same_results(tmp_path / "slurm" / "results", tmp_path / "local" / "results")
+
+
+# The feature stage with `features.scheduler: slurm`: Dask workers as SLURM jobs.
+SLURM_WORKERS = """\
+features:
+  scheduler: slurm
+  slurm: {workers: 2, cores: 1, mem_mb: 1000, runtime: 10, start_timeout: 120}
+"""
+
+
+def squeue_states(job_ids) -> dict[str, tuple[str, str]]:
+    """SLURM job id -> (job name, state), from squeue."""
+    out = subprocess.run(["squeue", "-h", "-t", "all", "-j", ",".join(job_ids),
+                          "-o", "%i|%j|%T"], check=True, capture_output=True, text=True).stdout
+    return {i: (name, state) for i, name, state in
+            (line.split("|") for line in out.splitlines())}
+
+
+def ended(job_ids, timeout: float = 30) -> dict[str, tuple[str, str]]:
+    """squeue_states once no job is COMPLETING (SLURM still ending it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = squeue_states(job_ids)
+        if all(state != "COMPLETING" for _, state in states.values()):
+            return states
+        assert time.monotonic() < deadline, f"jobs {job_ids} never ended"
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
+    from seedflow.config import load as load_config
+    from seedflow.features import FeatureSpec, compute_session
+    from seedflow.io.zarr_store import SessionStore
+
+    config = tmp_path / "slurm_workers.yaml"
+    config.write_text(ONE_SUBJECT + SLURM_WORKERS)
+    configs = ("--configfile", str(TINY), str(config))
+    ingest = snakemake(tmp_path, "results/zarr/sub-1/ses-1.zarr", "--cores", "2", *configs)
+    assert ingest.returncode == 0, ingest.stderr[-5000:]
+    known = set(slurm_jobs())
+    # The features job is itself a SLURM job, which submits the worker jobs.
+    run = snakemake(tmp_path, "results/features/sub-1/ses-1.zarr", "--profile", str(PROFILE),
+                    *configs)
+    assert run.returncode == 0, run.stderr[-5000:]
+    assert [rule for job, rule in slurm_jobs().items() if job not in known] == [
+        ("features", "COMPLETED")]
+
+    log = (tmp_path / "results" / "logs" / "features" / "sub-1_ses-1.log").read_text()
+    started = re.search(r"Dask scheduler (tcp://\S+) with 2 SLURM worker job\(s\).*: "
+                        r"SLURM jobs (\d+), (\d+)", log)
+    assert started, log[-3000:]
+    address, jobs = started.group(1), started.groups()[1:]
+    # Both worker jobs ran under the workflow's job name and were cancelled at the end.
+    assert ended(jobs) == {job: ("seedflow-dask", "CANCELLED") for job in jobs}
+    assert f"SLURM worker jobs {', '.join(jobs)} cancelled" in log
+    worker_logs = tmp_path / "results" / "logs" / "features" / "sub-1_ses-1.dask-workers"
+    # (On 2 cores the features job and one worker fill the node: the other may never start.)
+    outputs = [worker_logs / f"seedflow-dask-{job}.err" for job in jobs]
+    joined = [out for out in outputs if out.exists()
+              and re.search(rf"Registered to:\s+{address}\n", out.read_text())]
+    assert joined, "no worker job joined the rule's scheduler"
+
+    # tests/tiny.yaml keeps the default feature settings.
+    assert "features" not in yaml.safe_load(TINY.read_text())
+    spec = FeatureSpec.from_config(load_config(REPO / "config" / "config.yaml")["features"])
+    store = SessionStore.open(tmp_path / "results" / "zarr" / "sub-1" / "ses-1.zarr")
+    on_threads = compute_session(store, spec, "threads", num_workers=2)
+    on_slurm = zarr.open_group(tmp_path / "results" / "features" / "sub-1" / "ses-1.zarr",
+                               mode="r")
+    for name in ("de", "psd", "trial_id", "label", "window_start"):
+        np.testing.assert_array_equal(on_slurm[name][:], on_threads[name], err_msg=name)
+
+
+def test_slurm_worker_jobs_are_cancelled_when_the_block_fails(local_slurm, tmp_path):
+    from seedflow.scheduler import dask_scheduler
+    from seedflow.slurm_workers import SlurmWorkers
+
+    spec = SlurmWorkers(workers=1, mem_mb=500, runtime=5, start_timeout=120)
+    with pytest.raises(ZeroDivisionError):
+        with dask_scheduler("slurm", 1, spec, tmp_path):
+            jobs = re.findall(r"seedflow-dask-(\d+)\.", " ".join(
+                p.name for p in tmp_path.iterdir()))
+            assert jobs and squeue_states(jobs)[jobs[0]][1] == "RUNNING"
+            1 / 0
+    assert {state for _, state in ended(jobs).values()} == {"CANCELLED"}
+
+
+def test_a_worker_job_slurm_refuses_stops_at_once(local_slurm, tmp_path):
+    from seedflow.errors import SeedflowError
+    from seedflow.scheduler import dask_scheduler
+    from seedflow.slurm_workers import SlurmWorkers
+
+    spec = SlurmWorkers(workers=1, mem_mb=500, partition="no-such-partition")
+    with pytest.raises(SeedflowError, match="features.slurm: SLURM refuses .*partition"):
+        with dask_scheduler("slurm", 1, spec, tmp_path):
+            pass

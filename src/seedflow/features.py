@@ -45,6 +45,7 @@ from seedflow.errors import SeedflowError
 from seedflow.io.zarr_store import COMPRESSOR, SessionStore, atomic_directory
 from seedflow.preprocess import Preprocessing, impulse_response_length
 from seedflow.scheduler import dask_scheduler
+from seedflow.slurm_workers import SlurmWorkers
 
 log = logging.getLogger(__name__)
 
@@ -339,29 +340,47 @@ def plan_session(store: SessionStore, spec: FeatureSpec, num_workers: int = 1,
                        n_bands=len(spec.bands))
 
 
-def computed_batches(values: da.Array, scheduler: str = "threads", num_workers: int = 1):
+def computed_batches(values: da.Array, scheduler: str = "threads", num_workers: int = 1,
+                     slurm: SlurmWorkers | None = None, worker_logs: Path | None = None):
     """Yield ``(rows, array)``: the computed rows of ``values``, a few blocks at a time.
 
     Local schedulers get a few blocks per worker per graph, so memory holds the blocks in
     flight whatever the recording's length; a cluster gets the whole graph at once.
+    ``slurm`` and ``worker_logs`` (of the worker jobs' output) apply to ``slurm`` only.
     """
     local = scheduler in ("threads", "synchronous")
     step = max(1, BLOCKS_PER_WORKER * max(1, num_workers) if local else values.numblocks[0])
     bounds = np.cumsum((0, *values.chunks[0]))
-    with dask_scheduler(scheduler, num_workers):
+    with dask_scheduler(scheduler, num_workers, slurm, worker_logs):
         for first in range(0, values.numblocks[0], step):
             last = min(first + step, values.numblocks[0])
             yield (slice(int(bounds[first]), int(bounds[last])),
                    values.blocks[first:last].compute())
 
 
+def _slurm_sizing(scheduler: str, slurm: SlurmWorkers | None, num_workers: int,
+                  memory_mb: float | None):
+    """With ``slurm``, blocks are sized to fit one worker job: its cores and memory."""
+    if scheduler != "slurm":
+        return slurm, num_workers, memory_mb
+    slurm = slurm or SlurmWorkers()
+    return slurm, slurm.cores, slurm.mem_mb
+
+
 def compute_session(store: SessionStore, spec: FeatureSpec, scheduler: str = "threads",
-                    num_workers: int = 1, memory_mb: float | None = None
+                    num_workers: int = 1, memory_mb: float | None = None, *,
+                    slurm: SlurmWorkers | None = None, worker_logs: Path | None = None
                     ) -> dict[str, np.ndarray]:
-    """DE, PSD and per-window bookkeeping of an ingested session, in memory."""
+    """DE, PSD and per-window bookkeeping of an ingested session, in memory.
+
+    With ``scheduler="slurm"`` the blocks run on ``slurm``'s worker jobs (their output in
+    ``worker_logs``).
+    """
+    slurm, num_workers, memory_mb = _slurm_sizing(scheduler, slurm, num_workers, memory_mb)
     plan = plan_session(store, spec, num_workers, memory_mb)
     values = np.empty(plan.values.shape, dtype=plan.values.dtype)
-    for rows, batch in computed_batches(plan.values, scheduler, num_workers):
+    for rows, batch in computed_batches(plan.values, scheduler, num_workers, slurm,
+                                        worker_logs):
         values[rows] = batch
     result = {**plan.split(values), **plan.book()}
     if spec.smoothing != "none":
@@ -433,7 +452,8 @@ class FeatureStore:
 
 
 def extract(store_path: Path, out: Path, spec: FeatureSpec, *, scheduler: str = "threads",
-            num_workers: int = 1, memory_mb: float | None = None) -> None:
+            num_workers: int = 1, memory_mb: float | None = None,
+            slurm: SlurmWorkers | None = None, worker_logs: Path | None = None) -> None:
     """Feature stage for one subject × session: ingest store -> feature store (atomic).
 
     Computed rows go into the store batch by batch, so memory stays flat as recordings grow.
@@ -441,6 +461,7 @@ def extract(store_path: Path, out: Path, spec: FeatureSpec, *, scheduler: str = 
     store = SessionStore.open(store_path)
     log.info("%s: %d trials, %d channels, %.0f Hz, %d samples", store_path,
              len(store.trial_ids), len(store.ch_names), store.sfreq, store.eeg.shape[1])
+    slurm, num_workers, memory_mb = _slurm_sizing(scheduler, slurm, num_workers, memory_mb)
     plan = plan_session(store, spec, num_workers, memory_mb)
     n_win, n_ch = plan.values.shape[:2]
     tally = _NanTally(n_ch)
@@ -457,7 +478,8 @@ def extract(store_path: Path, out: Path, spec: FeatureSpec, *, scheduler: str = 
                 arrays[stored] = group.create_array(
                     stored, shape=(n_win, *per_window), dtype=dtype, compressors=COMPRESSOR,
                     chunks=(rows_per_chunk, *per_window))
-        for rows, batch in computed_batches(plan.values, scheduler, num_workers):
+        for rows, batch in computed_batches(plan.values, scheduler, num_workers, slurm,
+                                            worker_logs):
             split = plan.split(batch)
             for name, value in split.items():
                 arrays[raw_name[name]][rows] = value

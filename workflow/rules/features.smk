@@ -8,7 +8,7 @@ rule features:
         directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
     log:
         RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
-    threads: 2
+    threads: 1 if config["features"]["scheduler"] == "slurm" else 2  # slurm: workers are jobs
     resources:
         mem_mb=config["features"]["mem_mb"],
         runtime=io_runtime,
