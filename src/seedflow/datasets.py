@@ -83,6 +83,15 @@ def recordings(config: dict) -> list[Recording]:
             for s, k, p in found]
 
 
+def reader_settings(config: dict) -> dict:
+    """The ``dataset`` and ``simulation`` sections with absolute paths: what
+    :func:`open_source` needs to read a recording as this run does, from any folder."""
+    dataset = {**config["dataset"], "root": str(dataset_root(config).resolve())}
+    if dataset.get("trial_table"):
+        dataset["trial_table"] = str(Path(dataset["trial_table"]).resolve())
+    return {"dataset": dataset, "simulation": config["simulation"]}
+
+
 def open_source(config: dict, recording: Recording) -> SessionSource:
     """Open one recording for streaming ingest."""
     ds, name = config["dataset"], layout(config)

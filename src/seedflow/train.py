@@ -53,7 +53,8 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     """Fit, evaluate, and write the fold's outputs; returns its metrics.
 
     ``preprocessing``: the ``ingest`` and ``features`` config sections the feature stores
-    were made with, kept in ``preprocessing.json`` for ``seedflow predict``.
+    were made with and the reader's settings (:func:`seedflow.datasets.reader_settings`),
+    kept in ``preprocessing.json`` for ``seedflow predict``.
     """
     if models.spec(model_name).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.stacking from its base models' "

@@ -1,0 +1,146 @@
+"""``seedflow predict``: a trained model (stacking included) and a recording in the format
+of the training data (SEED .mat, a SEED-V-like FIF with its trial table) give the same
+probabilities as the workflow gave for the same windows, with the training preprocessing."""
+
+import csv
+import shutil
+from pathlib import Path
+
+import mne
+import pytest
+from layouts import write_simulated
+
+from seedflow import datasets, features, protocols, stacking, train
+from seedflow.cli import main
+from seedflow.io import zarr_store
+from seedflow.representations import Session
+
+SETTINGS = {"seed": 0, "validation_trials": 1}
+FEATURES = {"window_seconds": 1.0, "bands": dict(features.DEFAULT_BANDS), "filter_order": 4,
+            "windows_per_chunk": 60, "scheduler": "threads"}
+
+
+def prepare(config: dict, root: Path) -> tuple[list[Session], dict]:
+    """Ingest and features of every recording as the workflow's rules make them, and the
+    preprocessing the train rule keeps."""
+    sessions = []
+    for recording in datasets.recordings(config):
+        raw = root / "zarr" / f"{recording.subject}_{recording.session}.zarr"
+        zarr_store.write_session(datasets.open_source(config, recording), raw,
+                                 chunk_seconds=config["ingest"]["chunk_seconds"],
+                                 attrs={"subject": recording.subject,
+                                        "session": recording.session, "dataset": "test"})
+        out = root / "features" / f"{recording.subject}_{recording.session}.zarr"
+        features.extract(raw, out, features.FeatureSpec.from_config(config["features"]))
+        sessions.append(Session(recording.subject, recording.session, out, raw))
+    preprocessing = {"ingest": config["ingest"], "features": config["features"],
+                     **datasets.reader_settings(config)}
+    return sessions, preprocessing
+
+
+def rows(path: Path) -> list[dict]:
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def assert_same_predictions(predicted: Path, expected: Path) -> None:
+    """Every window predicted during training has the same probabilities from predict."""
+    by_window = {(r["trial_id"], r["window_start"]): r for r in rows(predicted)}
+    reference = rows(expected)
+    assert reference
+    for row in reference:
+        got = by_window[(row["trial_id"], row["window_start"])]
+        assert got["label"] == row["label"] and got["predicted"] == row["predicted"]
+        columns = [k for k in row if k[0] == "p" and k[1:].isdigit()]
+        assert max(abs(float(got[k]) - float(row[k])) for k in columns) < 2e-6
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    """SEED .mat data (9 trials: 6 train, 1 per class for validation, 3 test), svm and
+    logreg trained and stacked."""
+    root = tmp_path_factory.mktemp("predict-seed")
+    config = write_simulated(root, "seed", trials_per_session=9, trial_seconds=8,
+                             sfreq=200)
+    config.update(ingest={"chunk_seconds": 10}, features=FEATURES)
+    sessions, preprocessing = prepare(config, root)
+    fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
+    models = root / "models"
+    for name in ("svm", "logreg"):
+        train.train_fold(name, fold, sessions, models / name, {**SETTINGS, "train_trials": 6},
+                         preprocessing=preprocessing)
+    stacking.train_fold({m: models / m for m in ("svm", "logreg")}, "subject_dependent",
+                        fold.name, models / "stacking", SETTINGS)
+    return root, models
+
+
+def test_stacking_predicts_a_seed_mat_recording_as_in_the_workflow(seed_run, tmp_path):
+    root, models = seed_run
+    (recording,) = (root / "Preprocessed_EEG").glob("1_*.mat")
+    shutil.copytree(models, tmp_path / "moved")  # base models found relative to the stacking
+    assert main(["predict", "--model", str(tmp_path / "moved" / "stacking"), "--recording",
+                 str(recording), "--out", str(tmp_path / "out")]) == 0
+    assert len(rows(tmp_path / "out" / "windows.csv")) == 9 * 8
+    assert_same_predictions(tmp_path / "out" / "windows.csv",
+                            models / "stacking" / "predictions.csv")
+    trials = rows(tmp_path / "out" / "trials.csv")
+    assert [int(r["trial_id"]) for r in trials] == list(range(1, 10))
+    assert {r["subject"] for r in trials} == {"1"}
+    assert all(r["predicted_class"] in ("negative", "neutral", "positive") for r in trials)
+
+
+def test_predict_errors_name_the_problem(seed_run, tmp_path, capsys):
+    root, models = seed_run
+    (recording,) = (root / "Preprocessed_EEG").glob("1_*.mat")
+    table = tmp_path / "table.tsv"
+    table.write_text("session\ttrial\tstart_s\tend_s\tlabel\n")
+    cases = [(["--model", str(tmp_path / "none"), "--recording", str(recording)],
+              "model folder not found"),
+             (["--model", str(models / "svm"), "--recording", str(table)],
+              "unsupported recording format '.tsv' for dataset kind 'seed'"),
+             (["--model", str(models / "svm"), "--recording", str(recording), "--kind",
+               "seed-v"], "unsupported recording format '.mat' for dataset kind 'seed-v'")]
+    for args, message in cases:
+        assert main(["predict", *args, "--out", str(tmp_path / "out")]) == 1
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.fixture(scope="module")
+def fif_run(tmp_path_factory):
+    """SEED-V-like FIF recordings at 1000 Hz with a trial table, features made with
+    preprocessing (notch, resampling) and smoothing, an svm trained on them."""
+    root = tmp_path_factory.mktemp("predict-fif")
+    config = write_simulated(root, "seed-v", trials_per_session=10, trial_seconds=6)
+    config.update(ingest={"chunk_seconds": 2}, features={
+        **FEATURES, "smoothing": "moving_average", "smoothing_windows": 3,
+        "preprocessing": {"notch": 50, "resample": 250}})
+    sessions, preprocessing = prepare(config, root)
+    fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
+    train.train_fold("svm", fold, sessions, root / "svm", {**SETTINGS, "train_trials": 5,
+                                                           "validation_trials": 0},
+                     preprocessing=preprocessing)
+    (recording,) = datasets.recordings(config)
+    return recording, root / "svm"
+
+
+def test_a_fif_recording_with_its_trial_table_is_predicted_as_in_the_workflow(fif_run,
+                                                                             tmp_path):
+    recording, model = fif_run
+    copy = tmp_path / recording.path.name  # outside the training dataset: named by the file
+    shutil.copyfile(recording.path, copy)
+    assert main(["predict", "--model", str(model), "--recording", str(copy), "--labels",
+                 str(recording.extra_inputs[0]), "--out", str(tmp_path / "out")]) == 0
+    assert_same_predictions(tmp_path / "out" / "windows.csv", model / "predictions.csv")
+    assert len(rows(tmp_path / "out" / "trials.csv")) == 10
+
+
+def test_a_recording_without_a_training_channel_is_refused(fif_run, tmp_path, capsys):
+    recording, model = fif_run
+    raw = mne.io.read_raw_fif(recording.path, preload=True, verbose="error")
+    copy = tmp_path / recording.path.name
+    raw.drop_channels(["FP1"]).save(copy, verbose="error")
+    assert main(["predict", "--model", str(model), "--recording", str(copy), "--labels",
+                 str(recording.extra_inputs[0]), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert str(copy) in err and "FP1" in err
