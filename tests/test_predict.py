@@ -144,3 +144,17 @@ def test_a_recording_without_a_training_channel_is_refused(fif_run, tmp_path, ca
                  str(recording.extra_inputs[0]), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert str(copy) in err and "FP1" in err
+
+
+def test_a_fold_of_the_workflow_predicts_its_recording_as_the_workflow_did(tiny_run,
+                                                                          tmp_path):
+    """The train rule keeps what predict needs: a fold of the tiny run, given only the
+    recording, reproduces the fold's test predictions."""
+    workdir, result = tiny_run
+    assert result.returncode == 0, result.stderr[-3000:]
+    fold = workdir / "results" / "models" / "cnn4d" / "subject_dependent" / "sub-2_ses-1"
+    (recording,) = (workdir / "results" / "simulated" / "Preprocessed_EEG").glob("2_*.mat")
+    assert main(["predict", "--model", str(fold), "--recording", str(recording), "--out",
+                 str(tmp_path / "out")]) == 0
+    assert {r["subject"] for r in rows(tmp_path / "out" / "windows.csv")} == {"2"}
+    assert_same_predictions(tmp_path / "out" / "windows.csv", fold / "predictions.csv")
