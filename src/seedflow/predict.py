@@ -80,12 +80,14 @@ def reader_config(prep: dict, kind: str | None = None) -> dict:
 
 
 def _listed(config: dict, path: Path) -> datasets.Recording | None:
-    """The recording as the training run lists it, if the file is one of its dataset's."""
+    """The recording as the training run lists it, if the file is one (and only one: not
+    DREAMER.mat, which holds every subject) of its dataset's recordings."""
     root = Path(config["dataset"]["root"])
     if not path.resolve().is_relative_to(root.resolve()):
         return None
-    return next((r for r in datasets.recordings(config)
-                 if Path(r.path).resolve() == path.resolve()), None)
+    found = [r for r in datasets.recordings(config)
+             if Path(r.path).resolve() == path.resolve()]
+    return found[0] if len(found) == 1 else None
 
 
 def _identity(name: str, path: Path, request: Request) -> tuple[str, str]:
@@ -139,8 +141,8 @@ def open_recording(config: dict, request: Request
         raise SeedflowError(f"{path}: unsupported recording format '{path.suffix}' for "
                             f"dataset kind '{name}' (expected {', '.join(SUFFIXES[name])}; "
                             f"a recording of another kind: --kind)")
-    listed = _listed(config, path) if not (request.labels or request.subject
-                                           or request.session) else None
+    listed = None if (request.kind or request.labels or request.subject
+                      or request.session) else _listed(config, path)
     if listed is None:
         subject, session = _identity(name, path, request)
         listed = datasets.Recording(subject, session, path,
