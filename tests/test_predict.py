@@ -20,9 +20,8 @@ FEATURES = {"window_seconds": 1.0, "bands": dict(features.DEFAULT_BANDS), "filte
             "windows_per_chunk": 60, "scheduler": "threads"}
 
 
-def prepare(config: dict, root: Path) -> tuple[list[Session], dict]:
-    """Ingest and features of every recording as the workflow's rules make them, and the
-    preprocessing the train rule keeps."""
+def prepare(config: dict, root: Path) -> list[Session]:
+    """Ingest and features of every recording as the workflow's rules make them."""
     sessions = []
     for recording in datasets.recordings(config):
         raw = root / "zarr" / f"{recording.subject}_{recording.session}.zarr"
@@ -33,9 +32,13 @@ def prepare(config: dict, root: Path) -> tuple[list[Session], dict]:
         out = root / "features" / f"{recording.subject}_{recording.session}.zarr"
         features.extract(raw, out, features.FeatureSpec.from_config(config["features"]))
         sessions.append(Session(recording.subject, recording.session, out, raw))
-    preprocessing = {"ingest": config["ingest"], "features": config["features"],
-                     **datasets.reader_settings(config)}
-    return sessions, preprocessing
+    return sessions
+
+
+def preprocessing(config: dict, model_dir: Path) -> dict:
+    """What the train rule keeps for ``seedflow predict``."""
+    return {"ingest": config["ingest"], "features": config["features"],
+            **datasets.reader_settings(config, model_dir)}
 
 
 def rows(path: Path) -> list[dict]:
@@ -63,12 +66,12 @@ def seed_run(tmp_path_factory):
     config = write_simulated(root, "seed", trials_per_session=9, trial_seconds=8,
                              sfreq=200)
     config.update(ingest={"chunk_seconds": 10}, features=FEATURES)
-    sessions, preprocessing = prepare(config, root)
+    sessions = prepare(config, root)
     fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
     models = root / "models"
     for name in ("svm", "logreg"):
         train.train_fold(name, fold, sessions, models / name, {**SETTINGS, "train_trials": 6},
-                         preprocessing=preprocessing)
+                         preprocessing=preprocessing(config, models / name))
     stacking.train_fold({m: models / m for m in ("svm", "logreg")}, "subject_dependent",
                         fold.name, models / "stacking", SETTINGS)
     return root, models
@@ -115,11 +118,11 @@ def fif_run(tmp_path_factory):
     config.update(ingest={"chunk_seconds": 2}, features={
         **FEATURES, "smoothing": "moving_average", "smoothing_windows": 3,
         "preprocessing": {"notch": 50, "resample": 250}})
-    sessions, preprocessing = prepare(config, root)
+    sessions = prepare(config, root)
     fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
     train.train_fold("svm", fold, sessions, root / "svm", {**SETTINGS, "train_trials": 5,
                                                            "validation_trials": 0},
-                     preprocessing=preprocessing)
+                     preprocessing=preprocessing(config, root / "svm"))
     (recording,) = datasets.recordings(config)
     return recording, root / "svm"
 

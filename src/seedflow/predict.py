@@ -68,9 +68,13 @@ def load_preprocessing(model_dir: Path) -> dict:
     return prep
 
 
-def reader_config(prep: dict, kind: str | None = None) -> dict:
-    """The config :func:`seedflow.datasets.open_source` reads the recording with."""
+def reader_config(prep: dict, model_dir: Path, kind: str | None = None) -> dict:
+    """The config :func:`seedflow.datasets.open_source` reads the recording with (paths
+    in ``preprocessing.json`` are relative to the model folder)."""
     dataset = dict(prep["dataset"])
+    for key in ("root", "trial_table"):
+        if dataset.get(key):
+            dataset[key] = str(Path(model_dir) / dataset[key])
     if kind is not None:
         if kind not in datasets.KINDS or kind == "simulated":
             raise SeedflowError(f"--kind {kind}: unknown dataset kind (known: "
@@ -97,8 +101,10 @@ def _identity(name: str, path: Path, request: Request) -> tuple[str, str]:
         found = next(((s, k) for s, k, p in seed_v.discover(path.parent) if p == path), None)
     elif name == "mne" and path.name.startswith("sub-"):
         found = next(((s, k) for s, k, p in mne_raw.discover(path.parent) if p == path), None)
-    elif name == "seed-iv":
+    elif name == "seed-iv":  # <session>/<subject>_<date>.mat
         found = (path.stem.split("_")[0], path.parent.name)
+    elif name == "seed":  # <subject>_<date>.mat; the session is the date's rank
+        found = (path.stem.split("_")[0], "1")
     subject = request.subject or (found[0] if found else None)
     session = request.session or (found[1] if found else "1")
     if subject is None and name == "dreamer":
@@ -171,8 +177,8 @@ class _Prepared:
     def __init__(self, folder: Path, request: Request):
         self.folder, self.request, self.sessions = folder, request, {}
 
-    def session(self, prep: dict) -> representations.Session:
-        config = reader_config(prep, self.request.kind)
+    def session(self, model_dir: Path, prep: dict) -> representations.Session:
+        config = reader_config(prep, model_dir, self.request.kind)
         key = json.dumps([config, prep["ingest"], prep["features"]], sort_keys=True)
         if key not in self.sessions:
             recording, source = open_recording(config, self.request)
@@ -209,7 +215,7 @@ def model_probabilities(model_dir: Path, prepared: _Prepared) -> tuple[Samples, 
     prep = load_preprocessing(model_dir)
     if prep["model"] == "stacking":
         return _stacking_probabilities(model_dir, prep, prepared)
-    session = prepared.session(prep)
+    session = prepared.session(model_dir, prep)
     samples = representations.load([session], prep["representation"], prep["settings"])
     if samples.class_names != prep["class_names"]:
         raise SeedflowError(f"{session.raw}: classes {samples.class_names}, the model "
