@@ -69,8 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     backend.seed_everything(0)
     gpus, devices = backend.visible_devices()
-    print(f"backend: {keras.config.backend()}; devices: "
-          f"{', '.join(map(str, gpus or devices[:1]))}")
+    print(f"backend: {keras.config.backend()}; GPUs: {', '.join(map(str, gpus)) or 'none'}; "
+          f"devices to spread over: {len(devices)}")
     print("| model | windows/s | replicas | s/epoch | windows | batch/replica |")
     print("|---|---|---|---|---|---|")
     for name in args.models:
