@@ -161,3 +161,43 @@ def test_a_fold_of_the_workflow_predicts_its_recording_as_the_workflow_did(tiny_
                  str(tmp_path / "out")]) == 0
     assert {r["subject"] for r in rows(tmp_path / "out" / "windows.csv")} == {"2"}
     assert_same_predictions(tmp_path / "out" / "windows.csv", fold / "predictions.csv")
+
+
+def test_an_mne_recording_with_annotations_is_predicted_as_in_the_workflow(fif_run,
+                                                                          tmp_path):
+    """The ``mne`` kind: trials from the file's annotations (a copy elsewhere is read with
+    an events TSV instead), channels those of SEED's 62 the file has."""
+    from seedflow.io import trial_table
+
+    recording, _ = fif_run
+    table_rows = trial_table.read(recording.extra_inputs[0])
+    raw = mne.io.read_raw_fif(recording.path, preload=True, verbose="error")
+    raw.set_annotations(mne.Annotations([r.start_s for r in table_rows],
+                                        [r.end_s - r.start_s for r in table_rows],
+                                        [f"code{r.label}" for r in table_rows]))
+    root = tmp_path / "bids"
+    root.mkdir()
+    raw.save(root / "sub-7_ses-2_eeg.fif", verbose="error")
+    config = {"dataset": {"kind": "mne", "root": str(root), "event_labels": {
+        f"code{k}": name for k, name in enumerate(("sad", "happy", "fear", "neutral",
+                                                   "disgust"))}},
+              "simulation": {}, "ingest": {"chunk_seconds": 5}, "features": FEATURES}
+    sessions = prepare(config, tmp_path)
+    assert [(s.subject, s.session) for s in sessions] == [("7", "2")]
+    fold = protocols.Fold("subject_dependent", "sub-7_ses-2", (("7", "2"),))
+    model = tmp_path / "model"
+    train.train_fold("logreg", fold, sessions, model, {**SETTINGS, "train_trials": 5,
+                                                       "validation_trials": 0},
+                     preprocessing=preprocessing(config, model))
+    elsewhere = tmp_path / "new" / "sub-7_ses-2_eeg.fif"
+    elsewhere.parent.mkdir()
+    raw.set_annotations(None).save(elsewhere, verbose="error")
+    events = elsewhere.with_name("sub-7_ses-2_events.tsv")
+    events.write_text("onset\tduration\ttrial_type\n" + "".join(
+        f"{r.start_s}\t{r.end_s - r.start_s}\tcode{r.label}\n" for r in table_rows))
+    for path in (root / "sub-7_ses-2_eeg.fif", elsewhere):
+        out = tmp_path / "out" / path.parent.name
+        assert main(["predict", "--model", str(model), "--recording", str(path), "--out",
+                     str(out)]) == 0
+        assert_same_predictions(out / "windows.csv", model / "predictions.csv")
+        assert {(r["subject"], r["session"]) for r in rows(out / "trials.csv")} == {("7", "2")}
