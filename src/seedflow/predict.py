@@ -74,7 +74,7 @@ def reader_config(prep: dict, model_dir: Path, kind: str | None = None) -> dict:
     dataset = dict(prep["dataset"])
     for key in ("root", "trial_table"):
         if dataset.get(key):
-            dataset[key] = str(Path(model_dir) / dataset[key])
+            dataset[key] = os.path.normpath(Path(model_dir).resolve() / dataset[key])
     if kind is not None:
         if kind not in datasets.KINDS or kind == "simulated":
             raise SeedflowError(f"--kind {kind}: unknown dataset kind (known: "
