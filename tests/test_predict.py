@@ -1,6 +1,7 @@
 """``seedflow predict``: a trained model (stacking included) and a recording in the format
-of the training data (SEED .mat, a SEED-V-like FIF with its trial table) give the same
-probabilities as the workflow gave for the same windows, with the training preprocessing."""
+of the training data (SEED .mat, a SEED-V-like FIF with its trial table, an MNE-readable
+file with annotations or an events TSV, a real Neuroscan CNT) give the same probabilities
+as the workflow gave for the same windows, with the training preprocessing."""
 
 import csv
 import shutil
@@ -9,6 +10,7 @@ from pathlib import Path
 import mne
 import pytest
 from layouts import write_simulated
+from test_cnt import CNT
 
 from seedflow import datasets, features, protocols, stacking, train
 from seedflow.cli import main
@@ -201,3 +203,30 @@ def test_an_mne_recording_with_annotations_is_predicted_as_in_the_workflow(fif_r
                      str(out)]) == 0
         assert_same_predictions(out / "windows.csv", model / "predictions.csv")
         assert {(r["subject"], r["session"]) for r in rows(out / "trials.csv")} == {("7", "2")}
+
+
+@pytest.mark.skipif(CNT is None, reason="real CNT file scan41_short.cnt not found "
+                                        "(set SEEDFLOW_TEST_CNT)")
+def test_a_real_neuroscan_cnt_recording_is_predicted_as_in_the_workflow(tmp_path):
+    """MNE's real CNT test file (int16, 400 Hz) with a BIDS events TSV, two classes (the
+    linear SVM's single decision value becomes two probabilities)."""
+    (tmp_path / "sub-41_task-rest_eeg.cnt").symlink_to(CNT)
+    (tmp_path / "sub-41_task-rest_events.tsv").write_text(
+        "onset\tduration\ttrial_type\n0.2\t1.7\tsad\n2.0\t1.7\thappy\n3.8\t1.7\tsad\n"
+        "5.6\t1.7\thappy\n")
+    config = {"dataset": {"kind": "mne", "root": str(tmp_path), "cnt_data_format": "int16",
+                          "channels": ["1", "2", "3", "4"],
+                          "event_labels": {"sad": "negative", "happy": "positive"}},
+              "simulation": {}, "ingest": {"chunk_seconds": 1}, "features": FEATURES}
+    sessions = prepare(config, tmp_path / "work")
+    fold = protocols.Fold("subject_dependent", "sub-41_ses-1", (("41", "1"),))
+    model = tmp_path / "model"
+    train.train_fold("svm", fold, sessions, model, {"seed": 0, "train_trials": 2},
+                     preprocessing=preprocessing(config, model))
+    assert main(["predict", "--model", str(model), "--recording",
+                 str(tmp_path / "sub-41_task-rest_eeg.cnt"), "--out",
+                 str(tmp_path / "out")]) == 0
+    assert_same_predictions(tmp_path / "out" / "windows.csv", model / "predictions.csv")
+    trials = rows(tmp_path / "out" / "trials.csv")
+    assert [r["predicted_class"] in ("negative", "positive") for r in trials] == [True] * 4
+    assert all(abs(float(r["p0"]) + float(r["p1"]) - 1) < 1e-5 for r in trials)

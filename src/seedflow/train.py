@@ -103,10 +103,12 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
 
 def probabilities_of(estimator, x: np.ndarray) -> np.ndarray:
     """Class probabilities of a fitted scikit-learn estimator (softmax of decision values
-    where it has no ``predict_proba``)."""
+    where it has no ``predict_proba``; with two classes, the logistic of the one value)."""
     if hasattr(estimator, "predict_proba"):
         return estimator.predict_proba(x)
     scores = estimator.decision_function(x)
+    if scores.ndim == 1:  # two classes: one value, > 0 for the second
+        scores = np.column_stack([np.zeros_like(scores), scores])
     scores = np.exp(scores - scores.max(axis=1, keepdims=True))
     return scores / scores.sum(axis=1, keepdims=True)
 
