@@ -75,9 +75,11 @@ PREPROCESSING = {"ingest": {"chunk_seconds": 10},
 def test_predict_cli_reproduces_the_training_pipeline(name, sessions, tmp_path):
     from seedflow.cli import main
 
+    root = sessions[0].raw.parents[2]
+    dataset = {"dataset": {"kind": "seed", "root": str(root)}, "simulation": {}}
     train.train_fold(name, FOLD, sessions, tmp_path / "model", {**SETTINGS, "epochs": 1},
-                     preprocessing=PREPROCESSING)
-    folder = sessions[0].raw.parents[2] / "Preprocessed_EEG"
+                     preprocessing={**PREPROCESSING, **dataset})
+    folder = root / "Preprocessed_EEG"
     assert main(["predict", "--model", str(tmp_path / "model"), "--recording",
                  str(folder / simulate.session_filename(1, 1)), "--labels",
                  str(folder / "label.mat"), "--out", str(tmp_path / "out")]) == 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -68,21 +70,36 @@ def _devices(replicas: int) -> list:
     return devices[:wanted]
 
 
-def data_parallel(replicas: int):
-    """(context to build and compile the model in, number of replicas).
+@dataclass(frozen=True)
+class Parallel:
+    """How a model trains over its devices: ``scope()`` (a fresh context per call) must hold
+    the model's building, fitting and predicting; every batch must have a multiple of
+    ``batch_multiple`` rows (JAX shards a batch evenly over its devices; TensorFlow's
+    ``MirroredStrategy`` splits uneven batches itself)."""
+
+    replicas: int
+    scope: Callable[[], contextlib.AbstractContextManager]
+    batch_multiple: int = 1
+
+
+def data_parallel(replicas: int) -> Parallel:
+    """Data-parallel training over ``replicas`` devices (0 = every visible GPU).
 
     TensorFlow: ``tf.distribute.MirroredStrategy`` over the devices; JAX:
-    ``keras.distribution.DataParallel`` (set globally). One device: no distribution.
+    ``keras.distribution.DataParallel`` (variables replicated, batches split over a 1D
+    mesh). One device: no distribution.
     """
     devices = _devices(replicas)
     if len(devices) == 1:
-        return contextlib.nullcontext(), 1
+        return Parallel(1, contextlib.nullcontext)
+    logging.getLogger(__name__).info("data-parallel training over %d devices: %s",
+                                     len(devices), ", ".join(map(str, devices)))
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return tf.distribute.MirroredStrategy(devices).scope(), len(devices)
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    return contextlib.nullcontext(), len(devices)
+        return Parallel(len(devices), tf.distribute.MirroredStrategy(devices).scope)
+    distribution = keras.distribution.DataParallel(devices=devices)
+    return Parallel(len(devices), distribution.scope, batch_multiple=len(devices))
 
 
 def log_devices() -> int:

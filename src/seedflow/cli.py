@@ -17,13 +17,23 @@ def main(argv: list[str] | None = None) -> int:
     predict = commands.add_parser(
         "predict", help="predict a recording with a trained model (CSV per window and trial)")
     predict.add_argument("--model", type=Path, required=True,
-                         help="a fold folder: <results>/models/<model>/<protocol>/<fold>")
+                         help="a fold folder: <results>/models/<model>/<protocol>/<fold> "
+                         "(any model, stacking included)")
     predict.add_argument("--recording", type=Path, required=True,
-                         help="the recording (SEED .mat)")
-    predict.add_argument("--labels", type=Path, help="SEED label.mat (trial boundaries "
-                         "and reference labels)")
-    predict.add_argument("--sfreq", type=float, default=200.0,
-                         help="sampling rate of a SEED .mat file (Hz)")
+                         help="the recording, in the format of the training run's "
+                         "dataset kind (or --kind)")
+    predict.add_argument("--labels", type=Path,
+                         help="trial boundaries and reference labels: SEED's label.mat "
+                         "(default: beside the recording), a trial table TSV (seed-v, "
+                         "seed-ger, seed-fra) or a BIDS events TSV (mne; default: beside "
+                         "the recording, else its annotations)")
+    predict.add_argument("--kind", help="dataset kind of the recording when it differs "
+                         "from the training run's (seed, seed-iv, seed-v, seed-ger, "
+                         "seed-fra, dreamer, mne); its other settings are the run's")
+    predict.add_argument("--subject", help="subject of the recording (DREAMER: required; "
+                         "others: from the file name)")
+    predict.add_argument("--session", help="session of the recording (default: from the "
+                         "file name, else 1)")
     predict.add_argument("--out", type=Path, required=True,
                          help="folder for windows.csv and trials.csv")
     table = commands.add_parser(
@@ -42,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     from seedflow import predict as predicting
 
     try:
-        source = predicting.open_recording(args.recording, args.labels, args.sfreq)
-        predicting.predict_recording(args.model, source, args.out)
+        request = predicting.Request(args.recording, args.labels, args.kind, args.subject,
+                                     args.session)
+        predicting.predict_recording(args.model, request, args.out)
     except SeedflowError as err:
         print(f"seedflow error: {err}", file=sys.stderr)
         return 1

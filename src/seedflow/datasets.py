@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,20 @@ def recordings(config: dict) -> list[Recording]:
     found = mne_raw.discover(root)  # kind "mne"
     return [Recording(s, k, p, tuple(e for e in [mne_raw.events_file(p)] if e))
             for s, k, p in found]
+
+
+def reader_settings(config: dict, relative_to: Path) -> dict:
+    """The ``dataset`` and ``simulation`` sections, paths relative to the folder
+    ``relative_to`` (a trained model's): what :func:`open_source` needs to read a recording
+    as this run does. Relative, so a run's outputs do not depend on where it ran and a
+    results folder holding its simulated data can move."""
+    def relative(path) -> str:
+        return os.path.relpath(Path(path).resolve(), Path(relative_to).resolve())
+
+    dataset = {**config["dataset"], "root": relative(dataset_root(config))}
+    if dataset.get("trial_table"):
+        dataset["trial_table"] = relative(dataset["trial_table"])
+    return {"dataset": dataset, "simulation": config["simulation"]}
 
 
 def open_source(config: dict, recording: Recording) -> SessionSource:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,13 @@ def _stacked(base_files: dict[str, Path]) -> tuple[list[tuple], np.ndarray, np.n
     return keys, labels, np.concatenate([p for _, _, p in parts.values()], axis=1)
 
 
+def meta_probabilities(meta, base_probabilities: np.ndarray, n_classes: int) -> np.ndarray:
+    """The meta-model's probabilities of every class (0 for a class absent when fitted)."""
+    out = np.zeros((len(base_probabilities), n_classes))
+    out[:, meta.classes_] = meta.predict_proba(base_probabilities)
+    return out
+
+
 def train_fold(base_dirs: dict[str, Path], protocol: str, fold: str, out_dir: Path,
                settings: dict) -> dict:
     """Fit the meta-model of one fold and write the same outputs as any model."""
@@ -61,10 +69,8 @@ def train_fold(base_dirs: dict[str, Path], protocol: str, fold: str, out_dir: Pa
     base = json.loads((next(iter(base_dirs.values())) / "metrics.json").read_text())
     n_classes = base["n_classes"]
     meta = LogisticRegression(max_iter=2000, random_state=settings["seed"]).fit(p_val, y_val)
-    fitted = np.zeros((len(y_val), n_classes))
-    fitted[:, meta.classes_] = meta.predict_proba(p_val)
-    probabilities = np.zeros((len(y_test), n_classes))
-    probabilities[:, meta.classes_] = meta.predict_proba(p_test)
+    fitted = meta_probabilities(meta, p_val, n_classes)
+    probabilities = meta_probabilities(meta, p_test, n_classes)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     test = Samples(x=p_test, label=y_test, subject=np.array([k[0] for k in keys]),
@@ -81,6 +87,7 @@ def train_fold(base_dirs: dict[str, Path], protocol: str, fold: str, out_dir: Pa
     joblib.dump(meta, out_dir / "model.joblib")
     (out_dir / "preprocessing.json").write_text(json.dumps(
         {"model": "stacking", "base_models": list(base_dirs),
+         "base_dirs": {m: os.path.relpath(d, out_dir) for m, d in base_dirs.items()},
          "class_names": base["class_names"]}, indent=2))
     metrics = {"model": "stacking", "protocol": protocol, "fold": fold,
                "n_classes": n_classes, "class_names": base["class_names"],

@@ -53,7 +53,8 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     """Fit, evaluate, and write the fold's outputs; returns its metrics.
 
     ``preprocessing``: the ``ingest`` and ``features`` config sections the feature stores
-    were made with, kept in ``preprocessing.json`` for ``seedflow predict``.
+    were made with and the reader's settings (:func:`seedflow.datasets.reader_settings`),
+    kept in ``preprocessing.json`` for ``seedflow predict``.
     """
     if models.spec(model_name).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.stacking from its base models' "
@@ -102,10 +103,12 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
 
 def probabilities_of(estimator, x: np.ndarray) -> np.ndarray:
     """Class probabilities of a fitted scikit-learn estimator (softmax of decision values
-    where it has no ``predict_proba``)."""
+    where it has no ``predict_proba``; with two classes, the logistic of the one value)."""
     if hasattr(estimator, "predict_proba"):
         return estimator.predict_proba(x)
     scores = estimator.decision_function(x)
+    if scores.ndim == 1:  # two classes: one value, > 0 for the second
+        scores = np.column_stack([np.zeros_like(scores), scores])
     scores = np.exp(scores - scores.max(axis=1, keepdims=True))
     return scores / scores.sum(axis=1, keepdims=True)
 
@@ -154,11 +157,14 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
 
     from seedflow.batches import Batches
 
-    scope, replicas = backend.data_parallel(settings.get("replicas", 0))
+    parallel = backend.data_parallel(settings.get("replicas", 0))
+    replicas, multiple = parallel.replicas, parallel.batch_multiple
     batch_size = settings["batch_size"] * replicas
+    log.info("%s backend, %d replica(s): global batch %d = %d per replica x %d",
+             keras.backend.backend(), replicas, batch_size, settings["batch_size"], replicas)
     mean, variance = normaliser_statistics(samples, train, spec.representation,
                                            settings["seed"])
-    with scope:
+    with parallel.scope():
         normalizer = keras.layers.Normalization(axis=NORMALISED_AXES[spec.representation],
                                                 mean=mean, variance=variance)
         model = models.build(model_name, samples.x.shape[1:], len(samples.class_names),
@@ -184,13 +190,15 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
     validation_data = None
     if validation.any():
         validation_data = Batches(samples.x, samples.label, np.flatnonzero(validation),
-                                  batch_size)
+                                  batch_size, multiple_of=multiple)
         callbacks.append(keras.callbacks.EarlyStopping(
             patience=settings.get("patience", 5), restore_best_weights=True))
     train_data = Batches(samples.x, samples.label, np.flatnonzero(train), batch_size,
-                         seed=settings["seed"], first_epoch=first_epoch)
-    fit = model.fit(train_data, validation_data=validation_data, epochs=settings["epochs"],
-                    verbose=2, callbacks=[*callbacks, *extra_callbacks])
+                         seed=settings["seed"], first_epoch=first_epoch, multiple_of=multiple)
+    with parallel.scope():
+        fit = model.fit(train_data, validation_data=validation_data,
+                        epochs=settings["epochs"], verbose=2,
+                        callbacks=[*callbacks, *extra_callbacks])
     model.save(out_dir / "model.keras")
     shutil.copyfile(history, out_dir / "history.csv")
     shutil.rmtree(checkpoint_dir if checkpoint_dir is not None else work, ignore_errors=True)
@@ -198,8 +206,10 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
     def predict(part: Samples) -> np.ndarray:
         if not len(part):
             return np.zeros((0, len(samples.class_names)))
-        data = Batches(part.x, part.label, np.arange(len(part)), max(batch_size, 256))
-        return model.predict(data, verbose=0)
+        data = Batches(part.x, part.label, np.arange(len(part)), max(batch_size, 256),
+                       multiple_of=multiple)
+        with parallel.scope():
+            return model.predict(data, verbose=0)[:len(part)]
 
     return predict, {"replicas": replicas, "global_batch_size": batch_size,
                      "epochs_run": len(fit.epoch) + first_epoch,

@@ -18,7 +18,11 @@ rule train:
         recognition=config["recognition"],
         fold=lambda w: FOLDS[w.protocol][w.fold],
         checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
-        preprocessing={"ingest": config["ingest"], "features": config["features"]},
+        preprocessing=lambda w: {
+            "ingest": config["ingest"],
+            "features": config["features"],
+            **datasets.reader_settings(config, fold_dir(w.model, w.protocol, w.fold)),
+        },
     conda:
         "../../envs/seedflow.yaml"
     script:
