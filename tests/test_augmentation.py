@@ -140,3 +140,14 @@ def test_a_model_on_other_inputs_is_refused_naming_the_key():
     for name in ("cnn_lstm", "tsception", "stacking", "nope"):
         with pytest.raises(SeedflowError, match="synthesis.augmentation.model"):
             augmentation.check({"model": name})
+
+
+def test_the_accuracy_table_keeps_an_augmented_model_apart_from_the_real_one():
+    from seedflow.metrics import markdown_table
+
+    real = {"model": "cnn4d", "protocol": "loso", "accuracy_mean": 0.6, "accuracy_std": 0.1,
+            "n_folds": 3, "chance_level": 1 / 3}
+    table = markdown_table([real, {**real, "augmentation": "mixup", "accuracy_mean": 0.7}],
+                           baseline="cnn4d")
+    assert "| cnn4d | 0.60 ± 0.10 (3 folds) | +0.00 |" in table
+    assert "| cnn4d + mixup | 0.70 ± 0.10 (3 folds) | +0.10 |" in table
