@@ -182,6 +182,47 @@ def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_pat
     assert scores["accuracy"] > 1 / 3 + 0.15, scores
 
 
+def test_signal_generator_asked_for_class_k_makes_windows_a_classifier_calls_k(tmp_path):
+    """Conditioning, on the signal WGAN-GP: simulated data with a strong class effect, on the
+    5 channels where the simulated classes differ (FZ theta, CZ delta, POZ alpha, T7 beta,
+    T8 gamma), 100 Hz, 1 s windows. A classifier trained on the real windows (logistic
+    regression on log band power) calls the windows generated for each class k "k" far more
+    often than chance. A generator that ignored its class could not pass: its windows for
+    every k would be called k with the same probabilities, which cannot all exceed 1/3."""
+    from scipy.stats import binomtest
+
+    from seedflow import simulate
+    from seedflow.channels import SEED_62
+
+    spec = simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=9,
+                                   trial_seconds=30, sfreq=100.0, effect_size=4.0,
+                                   trial_signature=0.0, seed=3)
+    simulator = simulate.SeedSimulator(spec)
+    rows = [list(SEED_62).index(ch) for ch in ("FZ", "CZ", "POZ", "T7", "T8")]
+    windows, labels = [], []
+    for trial, label in enumerate(simulate.trial_labels(spec.trials_per_session), start=1):
+        eeg = simulator.trial(1, 1, trial, label)[rows] * 1e-6
+        windows += [w.T for w in np.split(eeg, spec.trial_seconds, axis=1)]
+        labels += [label + 1] * spec.trial_seconds
+    x, y = np.stack(windows).astype(np.float32), np.array(labels, dtype=np.int32)
+    mean, std = x.mean(axis=(0, 1), keepdims=True), x.std(axis=(0, 1), keepdims=True)
+    settings = {**SETTINGS, "epochs": 100, "batch_size": 32, "latent_dim": 16,
+                "learning_rate": 1e-3, "width": 32}
+    trainer, _ = synthesis.train_gan(
+        (x - mean) / std, y, 3, settings,
+        lambda: (gan.build_generator(16, 3, 100, 5, width=32),
+                 gan.build_critic(100, 5, 3, width=32)), tmp_path / "checkpoint.npz")
+    fake, fake_labels = synthesis.sample(trainer, 3, 100, seed=1)
+
+    def power(w):
+        return synthetic_quality.band_log_power(w, spec.sfreq, features.DEFAULT_BANDS)
+
+    scores = synthetic_quality.train_test(power(x), y, power(fake * std + mean), fake_labels, 3)
+    for k, recall in enumerate(scores["recall_per_class"]):
+        test = binomtest(round(recall * 100), 100, 1 / 3, alternative="greater")
+        assert test.pvalue < 1e-6, (k, scores["confusion_matrix"])
+
+
 def test_feature_gan_and_mixup(tmp_path, session_store_path):
     features.extract(session_store_path, tmp_path / "features.zarr",
                      features.FeatureSpec(bands=features.DEFAULT_BANDS))

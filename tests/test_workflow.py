@@ -43,8 +43,18 @@ def test_tiny_run_end_to_end(tiny_run):
         assert (results / "features" / f"sub-{subject}" / "ses-1.zarr" / "de").is_dir()
         report = (results / "reports" / f"sub-{subject}.html").read_text()
         assert "Montage" in report and "DE topomaps" in report
-    record, *synthetic = json.loads((results / "summary" / "metrics.json").read_text())
+    record, *augmented = json.loads((results / "summary" / "metrics.json").read_text())
+    synthetic = [r for r in augmented if r.get("kind") == "synthesis"]
+    augmented = [r for r in augmented if r.get("kind") == "augmentation"]
     assert [r["model"] for r in synthetic] == ["feature_wgan_gp", "mixup", "wgan_gp"]
+    # The augmentation experiment: cnn4d on real + synthetic windows of the same 2 folds.
+    assert [(r["model"], r["augmentation"]) for r in augmented] == [
+        ("cnn4d", "feature_wgan_gp"), ("cnn4d", "mixup")]
+    for r in augmented:
+        assert r["folds"].keys() == r["gain_folds"].keys() == record["folds"].keys()
+        assert r["real_accuracy_mean"] == pytest.approx(record["accuracy_mean"])
+        assert r["gain_mean"] == pytest.approx(r["accuracy_mean"] - record["accuracy_mean"])
+        assert r["n_synthetic_windows_mean"] > 0
     for r in synthetic:
         assert r["protocol"] == "train_synthetic_test_real" and r["folds"].keys() == {"pooled"}
         assert set(r["quality"]["pooled"]) == {"negative", "neutral", "positive"}
@@ -54,8 +64,8 @@ def test_tiny_run_end_to_end(tiny_run):
     assert 0 <= record["accuracy_mean"] <= 1 and record["accuracy_std"] >= 0
     assert 0 <= record["f1_macro_mean"] <= 1
     summary = (results / "summary" / "report.html").read_text()
-    for section in ("Recognition results", "GAN quality", "Configuration",
-                    "Software versions"):
+    for section in ("Recognition results", "GAN quality", "Augmentation gain", "sub-2_ses-1",
+                    "Configuration", "Software versions"):
         assert section in summary
     assert (results / "synthetic" / "gan" / "pooled" / "generator.keras").is_file()
     assert (results / "synthetic" / "gan" / "pooled" / "recording_eeg.fif").is_file()

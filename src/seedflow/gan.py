@@ -13,6 +13,8 @@ same numbers on any backend state, replicas never share noise, and resuming is e
 
 from __future__ import annotations
 
+import math
+
 import keras
 import numpy as np
 from keras import layers, ops
@@ -23,7 +25,11 @@ def build_generator(latent_dim: int, n_classes: int, n_times: int, n_channels: i
     """(noise, class) -> a standardised window (n_times, n_channels)."""
     noise = keras.Input(shape=(latent_dim,), name="noise")
     label = keras.Input(shape=(), dtype="int32", name="label")
-    embedded = layers.Embedding(n_classes, latent_dim)(label)
+    # The class code starts at the noise's scale (unit normal), not Keras' default
+    # uniform(-0.05, 0.05), under which the generator first learns to ignore it.
+    embedded = layers.Embedding(n_classes, latent_dim,
+                                embeddings_initializer=keras.initializers.RandomNormal(
+                                    stddev=1.0))(label)
     x = layers.Concatenate()([noise, embedded])
     steps = -(-n_times // 8)
     x = layers.Dense(steps * width)(x)
@@ -42,8 +48,11 @@ def build_critic(n_times: int, n_channels: int, n_classes: int, width: int = 128
     window = keras.Input(shape=(n_times, n_channels), name="window")
     label = keras.Input(shape=(), dtype="int32", name="label")
     x = window
-    for filters in (width // 2, width, width):
-        x = layers.Conv1D(filters, 5, strides=2, padding="same")(x)
+    # Strided convolutions down to <= 8 steps, so the last layer sees the whole window (a
+    # fixed three layers saw 29 samples: too few to tell delta from theta or alpha).
+    n_layers = max(3, math.ceil(math.log2(n_times / 8)))
+    for i in range(n_layers):
+        x = layers.Conv1D(width // 2 if i == 0 else width, 5, strides=2, padding="same")(x)
         x = layers.LeakyReLU(0.2)(x)
     h = layers.GlobalAveragePooling1D()(x)
     return keras.Model([window, label], _projection_score(h, label, n_classes, width),

@@ -60,6 +60,39 @@ def aggregate(folds: list[dict], dataset: str) -> list[dict]:
     return records
 
 
+def augmentation_records(real: list[dict], augmented: list[dict], dataset: str) -> list[dict]:
+    """One record per model × protocol × augmentation arm: the fields of :func:`aggregate`
+    over the arm's folds, plus ``kind`` (``augmentation``), ``augmentation`` (the arm),
+    the real arm's accuracy on the same folds (``real_accuracy_mean``/``_std``) and the gain
+    per fold (arm minus real: ``gain_folds``) with its mean and std over folds."""
+    real_by = {(f["model"], f["protocol"], f["fold"]): f["accuracy"] for f in real}
+    arms: dict[str, list[dict]] = {}
+    for fold in augmented:
+        arms.setdefault(fold["augmentation"], []).append(fold)
+    records = []
+    for arm, items in sorted(arms.items()):
+        for record in aggregate(items, dataset):
+            mine = [f for f in items
+                    if (f["model"], f["protocol"]) == (record["model"], record["protocol"])]
+            missing = [f["fold"] for f in mine
+                       if (f["model"], f["protocol"], f["fold"]) not in real_by]
+            if missing:
+                raise ValueError(f"augmentation {arm}: no real-data result for folds {missing}")
+            base = np.array([real_by[f["model"], f["protocol"], f["fold"]] for f in mine])
+            gain = np.array([f["accuracy"] for f in mine]) - base
+            records.append({
+                **record, "kind": "augmentation", "augmentation": arm,
+                "real_accuracy_mean": float(base.mean()),
+                "real_accuracy_std": float(base.std()),
+                "gain_mean": float(gain.mean()), "gain_std": float(gain.std()),
+                "gain_folds": {f["fold"]: float(g) for f, g in zip(mine, gain)},
+                "synthetic_ratio": mine[0].get("synthetic_ratio"),
+                "n_synthetic_windows_mean": _mean([f.get("n_synthetic_windows")
+                                                   for f in mine]),
+            })
+    return records
+
+
 def _mean(values) -> float | None:
     values = [v for v in values if v is not None]
     return float(np.mean(values)) if values else None
@@ -74,6 +107,8 @@ def markdown_table(records: list[dict], baseline: str = "svm") -> str:
     """Accuracy (mean ± std over folds) per model and protocol, with the baseline's
     accuracy under the same protocol beside it."""
     protocols = sorted({r["protocol"] for r in records})
+    records = [{**r, "model": f"{r['model']} + {r['augmentation']}"} if r.get("augmentation")
+               else r for r in records]  # an augmented model is a row of its own
     by = {(r["model"], r["protocol"]): r for r in records}
     models = list(dict.fromkeys(r["model"] for r in records))
     header = ["model"] + [f"{p} accuracy" for p in protocols] + [

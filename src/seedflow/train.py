@@ -49,18 +49,30 @@ def fold_samples(model_name: str, fold: protocols.Fold, sessions: list[Session],
 
 def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], out_dir: Path,
                settings: dict, *, checkpoint_dir: Path | None = None, callbacks=(),
-               preprocessing: dict | None = None) -> dict:
+               preprocessing: dict | None = None, augment=None) -> dict:
     """Fit, evaluate, and write the fold's outputs; returns its metrics.
 
     ``preprocessing``: the ``ingest`` and ``features`` config sections the feature stores
     were made with and the reader's settings (:func:`seedflow.datasets.reader_settings`),
     kept in ``preprocessing.json`` for ``seedflow predict``.
+    ``augment``: a function (the fold's training samples) -> :class:`seedflow.augmentation.
+    Synthetic` whose samples join the training set (see seedflow.augmentation).
     """
     if models.spec(model_name).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.stacking from its base models' "
                          "predictions")
     backend.seed_everything(settings["seed"])
     samples, train, validation, test = fold_samples(model_name, fold, sessions, settings)
+    extra_metrics = {}
+    if augment is not None:
+        synthetic = augment(samples.subset(train))
+        assert_generated_from_training_trials(synthetic.source_trials,
+                                              samples.trial_keys()[validation | test])
+        samples, train, validation, test = with_synthetic(samples, train, validation, test,
+                                                          synthetic.samples)
+        extra_metrics = {**synthetic.info, "n_real_train_windows": int(
+            train.sum() - len(synthetic.samples))}
+        backend.seed_everything(settings["seed"])  # the model starts as in the real arm
     n_classes = len(samples.class_names)
     log.info("%s/%s/%s: %d train, %d validation and %d test samples, %d classes",
              model_name, fold.protocol, fold.name, train.sum(), validation.sum(), test.sum(),
@@ -86,7 +98,7 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
                "n_validation_windows": int(validation.sum()),
                **fold_metrics(samples.label[test], probabilities.argmax(axis=1), n_classes),
                "trial_accuracy": trial_vote_accuracy(samples.subset(test), probabilities),
-               **extra}
+               **extra, **extra_metrics}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     store_attrs = FeatureStore.open(sessions[0].features).attrs
     (out_dir / "preprocessing.json").write_text(json.dumps(
@@ -99,6 +111,26 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
              fold.protocol, fold.name, metrics["accuracy"], metrics["chance_level"],
              metrics["f1_macro"])
     return metrics
+
+
+def assert_generated_from_training_trials(source: np.ndarray, held_out: np.ndarray) -> None:
+    """Fail if synthetic samples were made from a trial (keys ``source``) that validates or
+    tests the fold (keys ``held_out``)."""
+    keys = np.concatenate([source, held_out])
+    made_from = np.arange(len(keys)) < len(source)
+    protocols.assert_no_shared_trials(keys, protocols.Split(train=made_from, test=~made_from))
+
+
+def with_synthetic(samples: Samples, train: np.ndarray, validation: np.ndarray,
+                   test: np.ndarray, synthetic: Samples):
+    """``samples`` followed by ``synthetic`` (training samples only), with the masks."""
+    joined = Samples(np.concatenate([samples.x, synthetic.x.astype(samples.x.dtype)]),
+                     *(np.concatenate([getattr(samples, a), getattr(synthetic, a)])
+                       for a in ("label", "subject", "session", "trial_id", "window_start")),
+                     samples.class_names, samples.options)
+    extra, none = np.ones(len(synthetic), dtype=bool), np.zeros(len(synthetic), dtype=bool)
+    return (joined, np.concatenate([train, extra]), np.concatenate([validation, none]),
+            np.concatenate([test, none]))
 
 
 def probabilities_of(estimator, x: np.ndarray) -> np.ndarray:

@@ -62,6 +62,8 @@ rule metrics:
     input:
         folds=all_fold_outputs("metrics.json"),
         synthesis=lambda w: synthesis_quality_files(),
+        augmentation_real=augmentation_fold_files("real"),
+        augmented=augmented_fold_files(),
     output:
         RESULTS / "summary" / "metrics.json",
     log:

@@ -43,3 +43,40 @@ rule feature_gan:
         "../../envs/seedflow.yaml"
     script:
         "../scripts/feature_gan.py"
+
+
+rule train_augmented:
+    input:
+        unpack(fold_inputs),
+    output:
+        AUGMENTED / "model.keras",
+        [AUGMENTED / name for name in FOLD_FILES],
+    log:
+        RESULTS / "logs" / "augmentation" / "{model}_{protocol}_{arm}_{fold}.log",
+    wildcard_constraints:
+        model="|".join(KERAS_MODELS),
+        arm="|".join(seedflow_augmentation.ARMS),
+    threads: 1
+    resources:
+        **GPU_RESOURCES,
+    params:
+        recognition=config["recognition"],
+        synthesis=config["synthesis"],
+        fold=lambda w: FOLDS[w.protocol][w.fold],
+        checkpoints=lambda w: str(
+            RESULTS / "checkpoints" / "augmentation" / w.model / w.protocol / w.arm / w.fold
+        ),
+        preprocessing={"ingest": config["ingest"], "features": config["features"]},
+    conda:
+        "../../envs/seedflow.yaml"
+    script:
+        "../scripts/train_augmented.py"
+
+
+use rule train_augmented as train_augmented_baseline with:
+    output:
+        AUGMENTED / "model.joblib",
+        [AUGMENTED / name for name in FOLD_FILES],
+    wildcard_constraints:
+        model="|".join(SKLEARN_MODELS),
+        arm="|".join(seedflow_augmentation.ARMS),

@@ -1,5 +1,7 @@
 """Synthesis: which GANs the run trains and the files their rules share."""
 
+from seedflow import augmentation as seedflow_augmentation
+
 SYNTHETIC = RESULTS / "synthetic"
 # One GAN over all subjects, or one per subject (synthesis.per_subject).
 GAN_GROUPS = (
@@ -28,3 +30,35 @@ def synthesis_quality_files():
     if config["synthesis"]["feature_gan"]["enabled"]:
         kinds += ["feature_gan", "mixup"]
     return [SYNTHETIC / kind / g / "quality.json" for kind in kinds for g in GAN_GROUPS]
+
+
+# The augmentation experiment (synthesis.augmentation): its model on every fold of every
+# recognition protocol, one job per arm × fold; the real arm is the model's ordinary fold.
+AUGMENTATION = config["synthesis"]["augmentation"]
+AUGMENTED = RESULTS / "augmentation" / "{model}" / "{protocol}" / "{arm}" / "{fold}"
+if AUGMENTATION["enabled"]:
+    try:
+        seedflow_augmentation.check(AUGMENTATION)
+    except SeedflowError as err:
+        raise WorkflowError(str(err)) from None
+
+
+def augmentation_fold_files(arm_or_real):
+    """metrics.json of every fold of one arm ("real": the model's ordinary folds)."""
+    if not AUGMENTATION["enabled"]:
+        return []
+    return [
+        (
+            fold_dir(AUGMENTATION["model"], p, f)
+            if arm_or_real == "real"
+            else Path(str(AUGMENTED).format(
+                model=AUGMENTATION["model"], protocol=p, arm=arm_or_real, fold=f))
+        )
+        / "metrics.json"
+        for p in config["recognition"]["protocols"]
+        for f in folds(p)
+    ]
+
+
+def augmented_fold_files():
+    return [f for arm in AUGMENTATION["arms"] for f in augmentation_fold_files(arm)]

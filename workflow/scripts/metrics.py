@@ -4,15 +4,22 @@ import json
 from pathlib import Path
 
 from seedflow.logs import run_step
-from seedflow.metrics import aggregate
+from seedflow.metrics import aggregate, augmentation_records
 from seedflow.synthetic_quality import summary_records
 
 
+def read(paths):
+    return [json.loads(Path(p).read_text()) for p in paths]
+
+
 def summarise():
-    folds = [json.loads(Path(p).read_text()) for p in snakemake.input.folds]
-    records = aggregate(folds, dataset=snakemake.params.dataset)
-    synthetic = [json.loads(Path(p).read_text()) for p in snakemake.input.synthesis]
-    records += summary_records(synthetic, dataset=snakemake.params.dataset)
+    # the augmentation's real arm is the model's ordinary folds: listed once
+    paths = dict.fromkeys([*snakemake.input.folds, *snakemake.input.augmentation_real])
+    records = aggregate(read(paths), dataset=snakemake.params.dataset)
+    records += augmentation_records(read(snakemake.input.augmentation_real),
+                                    read(snakemake.input.augmented),
+                                    dataset=snakemake.params.dataset)
+    records += summary_records(read(snakemake.input.synthesis), dataset=snakemake.params.dataset)
     Path(snakemake.output[0]).write_text(json.dumps(records, indent=2))
 
 

@@ -61,7 +61,9 @@ def accuracy_per_subject(records: list[dict]) -> plt.Figure:
 
 
 def augmentation_rows(records: list[dict]) -> list[list]:
-    """Accuracy gain of each augmented record over the same model × protocol without it."""
+    """Accuracy gain of each augmented record over the same model × protocol without it:
+    the mean ± std over folds of the per-fold gain where the record has it (``gain_mean``,
+    ``gain_std``), else the difference of the means ± both stds combined in quadrature."""
     baseline = {(r["model"], r["protocol"]): r for r in records
                 if r.get("augmentation", "none") in ("none", None)}
     rows = []
@@ -69,12 +71,33 @@ def augmentation_rows(records: list[dict]) -> list[list]:
         base = baseline.get((r["model"], r["protocol"]))
         if r.get("augmentation", "none") in ("none", None) or base is None:
             continue
-        gain = r["accuracy_mean"] - base["accuracy_mean"]
-        spread = np.hypot(r["accuracy_std"], base["accuracy_std"])
+        if "gain_mean" in r:
+            gain, spread = r["gain_mean"], r["gain_std"]
+        else:
+            gain = r["accuracy_mean"] - base["accuracy_mean"]
+            spread = np.hypot(r["accuracy_std"], base["accuracy_std"])
         rows.append([r["model"], r["protocol"], r["augmentation"],
                      f"{base['accuracy_mean']:.3f}", f"{r['accuracy_mean']:.3f}",
-                     f"{gain:+.3f} ± {spread:.3f}"])
+                     f"{gain:+.3f} ± {spread:.3f}", r["n_folds"]])
     return rows
+
+
+def augmentation_fold_rows(records: list[dict]) -> tuple[list[str], list[list]]:
+    """Per fold: the real arm's accuracy and each arm's accuracy (gain over real)."""
+    augmented = [r for r in records if "gain_folds" in r]
+    arms = sorted({r["augmentation"] for r in augmented})
+    header = ["model", "protocol", "fold", "real", *arms]
+    rows = []
+    for model, protocol in dict.fromkeys((r["model"], r["protocol"]) for r in augmented):
+        by_arm = {r["augmentation"]: r for r in augmented
+                  if (r["model"], r["protocol"]) == (model, protocol)}
+        first = next(iter(by_arm.values()))
+        for fold, gain in first["gain_folds"].items():
+            real = first["folds"][fold] - gain
+            cells = [f"{by_arm[a]['folds'][fold]:.3f} ({by_arm[a]['gain_folds'][fold]:+.3f})"
+                     if a in by_arm else "–" for a in arms]
+            rows.append([model, protocol, fold, f"{real:.3f}", *cells])
+    return header, rows
 
 
 def _format(value) -> str:

@@ -33,12 +33,19 @@ def summary_report(metrics_path: Path, gan_dir: Path, first_store: Path, config:
         body += html_table(["measure", "value"], other)
     report.add_html(body, title="GAN quality", tags=("synthesis",))
     aug = results.augmentation_rows(records)
+    fold_header, fold_rows = results.augmentation_fold_rows(records)
     report.add_html(
         html_table(["model", "protocol", "augmentation", "accuracy without", "accuracy with",
-                    "gain ± spread"], aug, note="spread: the two standard deviations over "
-                   "folds combined in quadrature.") if aug
+                    "gain ± spread", "folds"], aug,
+                   note="gain: the augmented model's accuracy minus the same model's on real "
+                   "data alone, fold by fold (synthetic data made only from that fold's "
+                   "training trials); spread: its standard deviation over folds (records "
+                   "without per-fold gains: the two standard deviations in quadrature).")
+        + (html_table(fold_header, fold_rows, note="accuracy per fold, gain over real in "
+                      "brackets.", small=True) if fold_rows else "") if aug
         else "<p>This run has no augmented recognition records in metrics.json, so there is "
-             "no augmentation gain to report.</p>",
+             "no augmentation gain to report (set <code>synthesis.augmentation.enabled: "
+             "true</code>).</p>",
         title="Augmentation gain", tags=("synthesis",))
     add_figure(report, results.losses_figure(read_history(gan_dir / "losses.csv")),
                "GAN training", ("synthesis",))
