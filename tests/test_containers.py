@@ -25,7 +25,8 @@ from test_workflow import TINY
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 # tests/tiny.yaml for one subject without the optional feature GAN: still simulate, ingest,
 # features, a model, the signal GAN and every report, in fewer jobs.
-SMALL = "simulation:\n  subjects: 1\nsynthesis:\n  feature_gan:\n    enabled: false\n"
+SMALL = ("simulation:\n  subjects: 1\nsynthesis:\n  feature_gan:\n    enabled: false\n"
+         "  augmentation:\n    enabled: false\n")
 log = logging.getLogger(__name__)
 
 
