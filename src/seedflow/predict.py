@@ -36,7 +36,7 @@ def open_recording(path: Path, labels: Path | None, sfreq: float) -> SessionSour
                         f"(supported: SEED .mat)")
 
 
-def _load_model(model_dir: Path, kind: str):
+def _load_model(model_dir: Path, kind: str, n_classes: int):
     if (model_dir / "model.keras").is_file():
         import keras
 
@@ -47,7 +47,7 @@ def _load_model(model_dir: Path, kind: str):
     import joblib
 
     estimator = joblib.load(model_dir / "model.joblib")
-    return lambda x: probabilities_of(estimator, x)
+    return lambda x: probabilities_of(estimator, x, n_classes)
 
 
 def predict_recording(model_dir: Path, source: SessionSource, out_dir: Path) -> dict:
@@ -58,12 +58,16 @@ def predict_recording(model_dir: Path, source: SessionSource, out_dir: Path) -> 
     prep = json.loads(prep_path.read_text())
     if "features" not in prep:
         raise SeedflowError(f"{prep_path}: no feature settings recorded")
+    if prep.get("official_features"):
+        raise SeedflowError(f"{model_dir}: trained on SEED's official features "
+                            "(dataset.features: official), which predict cannot compute "
+                            "for a new recording; train on computed features instead")
     if [normalise(c) for c in source.ch_names] != [normalise(c) for c in prep["ch_names"]]:
         raise SeedflowError(f"{source.path}: channels differ from the model's training data")
     if float(source.sfreq) != prep["sfreq"]:
         raise SeedflowError(f"{source.path}: sampling rate {source.sfreq} Hz, the model was "
                             f"trained at {prep['sfreq']} Hz")
-    predict = _load_model(model_dir, prep["model"])
+    predict = _load_model(model_dir, prep["model"], len(prep["class_names"]))
     with tempfile.TemporaryDirectory(prefix="seedflow-predict-") as tmp:
         raw, feats = Path(tmp) / "raw.zarr", Path(tmp) / "features.zarr"
         write_session(source, raw, chunk_seconds=prep["ingest"]["chunk_seconds"],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seedflow import backend, models, protocols, representations
+from seedflow import models, protocols, representations
 from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
 from seedflow.metrics import fold_metrics
@@ -58,7 +58,11 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     if models.spec(model_name).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.stacking from its base models' "
                          "predictions")
-    backend.seed_everything(settings["seed"])
+    spec = models.spec(model_name)
+    if spec.kind == "keras":  # scikit-learn models are seeded by their builder; no Keras
+        from seedflow import backend
+
+        backend.seed_everything(settings["seed"])
     samples, train, validation, test = fold_samples(model_name, fold, sessions, settings)
     n_classes = len(samples.class_names)
     log.info("%s/%s/%s: %d train, %d validation and %d test samples, %d classes",
@@ -67,7 +71,6 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     if not train.any() or not test.any():
         raise SeedflowError(f"fold {fold.name}: no training or no test samples")
     out_dir.mkdir(parents=True, exist_ok=True)
-    spec = models.spec(model_name)
     if spec.kind == "sklearn":
         predict, extra = _fit_sklearn(spec, samples, train, out_dir, settings)
     else:
@@ -100,14 +103,22 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     return metrics
 
 
-def probabilities_of(estimator, x: np.ndarray) -> np.ndarray:
+def probabilities_of(estimator, x: np.ndarray, n_classes: int | None = None) -> np.ndarray:
     """Class probabilities of a fitted scikit-learn estimator (softmax of decision values
-    where it has no ``predict_proba``)."""
+    where it has no ``predict_proba``), one column per class index ``0..n_classes - 1``:
+    classes absent from the training data get probability 0."""
     if hasattr(estimator, "predict_proba"):
-        return estimator.predict_proba(x)
-    scores = estimator.decision_function(x)
-    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return scores / scores.sum(axis=1, keepdims=True)
+        fitted = estimator.predict_proba(x)
+    else:
+        scores = estimator.decision_function(x)
+        if scores.ndim == 1:  # two classes: the score of the second one
+            scores = np.column_stack([-scores, scores]) / 2
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        fitted = scores / scores.sum(axis=1, keepdims=True)
+    classes = np.asarray(estimator.classes_, dtype=int)
+    out = np.zeros((len(fitted), n_classes or int(classes.max()) + 1))
+    out[:, classes] = fitted
+    return out
 
 
 def _fit_sklearn(spec, samples: Samples, train: np.ndarray, out_dir: Path, settings: dict):
@@ -117,13 +128,14 @@ def _fit_sklearn(spec, samples: Samples, train: np.ndarray, out_dir: Path, setti
     estimator = spec.builder(settings["seed"])
     x, y = samples.x[train], samples.label[train]
     estimator.fit(x, y)
-    p = probabilities_of(estimator, x)
+    n_classes = len(samples.class_names)
+    p = probabilities_of(estimator, x, n_classes)
     write_history(out_dir / "history.csv", [{
         "epoch": 0, "accuracy": float((p.argmax(axis=1) == y).mean()),
         "loss": float(log_loss(y, p, labels=range(p.shape[1])))}])
     joblib.dump(estimator, out_dir / "model.joblib")
-    return (lambda s: probabilities_of(estimator, s.x) if len(s)
-            else np.zeros((0, p.shape[1]))), {}
+    return (lambda s: probabilities_of(estimator, s.x, n_classes) if len(s)
+            else np.zeros((0, n_classes))), {}
 
 
 def normaliser_statistics(samples: Samples, train: np.ndarray, kind: str, seed: int):
@@ -153,6 +165,8 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
     import keras
 
     from seedflow.batches import Batches
+
+    from seedflow import backend
 
     scope, replicas = backend.data_parallel(settings.get("replicas", 0))
     batch_size = settings["batch_size"] * replicas

@@ -18,7 +18,11 @@ rule train:
         recognition=config["recognition"],
         fold=lambda w: FOLDS[w.protocol][w.fold],
         checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
-        preprocessing={"ingest": config["ingest"], "features": config["features"]},
+        preprocessing={
+            "ingest": config["ingest"],
+            "features": config["features"],
+            "official_features": datasets.official_features(config),
+        },
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -1,6 +1,7 @@
 """Synthesis: which GANs the run trains and the files their rules share."""
 
 SYNTHETIC = RESULTS / "synthetic"
+SYNTHESIS = config["synthesis"].get("enabled", True)  # false: no GAN, no synthesis sections
 # One GAN over all subjects, or one per subject (synthesis.per_subject).
 GAN_GROUPS = (
     [f"sub-{s}" for s in SUBJECTS] if config["synthesis"]["per_subject"] else ["pooled"]
@@ -10,6 +11,11 @@ GAN_FILES = ("generator.keras", "losses.csv", "quality.json")
 
 wildcard_constraints:
     group=r"pooled|sub-[^/]+",
+
+
+def synthetic_samples(subject):
+    """The GAN samples a subject's report shows ([] when synthesis is off)."""
+    return [SYNTHETIC / "gan" / gan_group(subject) / "samples.zarr"] if SYNTHESIS else []
 
 
 def gan_group(subject):
@@ -24,6 +30,8 @@ def group_recordings(group):
 
 def synthesis_quality_files():
     """Every quality.json the summary metrics merge."""
+    if not SYNTHESIS:
+        return []
     kinds = ["gan"]
     if config["synthesis"]["feature_gan"]["enabled"]:
         kinds += ["feature_gan", "mixup"]
