@@ -72,8 +72,9 @@ def official_features(config: dict) -> bool:
 
 def recordings(config: dict) -> list[Recording]:
     """Every subject × session, sorted by subject then session."""
+    official = official_features(config)
     found = _recordings(config)
-    if not official_features(config):
+    if not official:
         return found
     if config["dataset"]["kind"] != "simulated":  # simulated files are written by the workflow
         seed_features.check_present([r.path for r in found])

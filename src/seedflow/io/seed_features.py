@@ -14,7 +14,7 @@ stage reads it unchanged. One MATLAB variable is read at a time (h5py for v7.3 f
 from __future__ import annotations
 
 import logging
-import re
+import struct
 from pathlib import Path
 
 import h5py
@@ -62,9 +62,27 @@ def _variables(path: Path) -> tuple[dict[str, tuple], bool]:
         if hdf5:  # MATLAB v7.3: arrays stored transposed (column-major)
             with h5py.File(path, "r") as f:
                 return {k: f[k].shape[::-1] for k in f if isinstance(f[k], h5py.Dataset)}, True
-        return {name: shape for name, shape, _ in scipy.io.whosmat(path)}, False
+        variables = {name: shape for name, shape, _ in scipy.io.whosmat(path)}
     except Exception as err:  # scipy and h5py raise many types for damaged files
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+    end, size = _v5_end(path), path.stat().st_size
+    if end > size:
+        raise DatasetError(path, f"truncated: its variables need {end} bytes, the file has "
+                                 f"{size}")
+    return variables, False
+
+
+def _v5_end(path: Path) -> int:
+    """Where the last variable of a MATLAB v5 file ends, from its element tags (scipy's
+    whosmat skips past the end of a truncated file without noticing)."""
+    with open(path, "rb") as f:
+        order = "<" if f.read(128)[126:128] == b"IM" else ">"
+        position, size = 128, path.stat().st_size
+        while position + 8 <= size:
+            f.seek(position)
+            _, nbytes = struct.unpack(order + "II", f.read(8))
+            position += 8 + nbytes
+    return position
 
 
 def _read(path: Path, name: str, hdf5: bool) -> np.ndarray:
@@ -89,6 +107,9 @@ def write_store(path: Path, store_path: Path, out: Path, smoothing: str = "LDS")
     path = Path(path)
     store = SessionStore.open(store_path)
     variables, hdf5 = _variables(path)
+    if not any(name.startswith(("de_", "psd_")) for name in variables):
+        raise DatasetError(path, "no de_*/psd_* variables: truncated, or not an "
+                                 "ExtractedFeatures file")
     win = int(round(WINDOW_SECONDS * store.sfreq))
     counts = []
     for trial_id, start, stop in zip(store.trial_ids, store.trial_start, store.trial_stop):
