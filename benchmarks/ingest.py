@@ -149,19 +149,26 @@ def main() -> None:
     parser.add_argument("--dreamer", action="store_true",
                         help="ingest one subject of a real-size DREAMER.mat instead")
     parser.add_argument("--subject", default="23", help="--dreamer: the subject ingested")
-    parser.add_argument("--child", choices=["ingest", "imports"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=["ingest", "imports", "write-dreamer"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child == "ingest":
         return ingest_dreamer(args.root, args.subject) if args.dreamer else ingest(args.root)
     if args.child == "imports":
         return imports_only()
+    if args.child == "write-dreamer":
+        return write_dreamer(args.root)
 
     root = Path(tempfile.mkdtemp(prefix="seedflow-bench-", dir=args.workdir))
     try:
         start = time.perf_counter()
-        fif = write_dreamer(root) if args.dreamer else write_recording(root, args.minutes,
-                                                                        args.sfreq)
+        if args.dreamer:  # in a child: the writer's memory must not count as a child's peak
+            subprocess.run([sys.executable, __file__, "--child", "write-dreamer", "--root",
+                            str(root)], check=True)
+            fif = root / "DREAMER.mat"
+        else:
+            fif = write_recording(root, args.minutes, args.sfreq)
         written = time.perf_counter() - start
         base, _ = child_peak_mib("--child", "imports")
         dreamer = ["--dreamer", "--subject", args.subject] if args.dreamer else []

@@ -115,11 +115,18 @@ def _element_tag(stream, order: str) -> int:
     return nbytes
 
 
-def _as_variable(header: bytes, order: str, matrix: _Matrix, rest: bytes):
-    """Parse one array element with scipy, as the only variable ``v`` of a small MAT file."""
+def _as_variable(header: bytes, order: str, matrix: _Matrix, stream, nbytes: int):
+    """Parse one array element (its header read, ``nbytes`` of it left in ``stream``) with
+    scipy, as the only variable ``v`` of a small MAT file held once in memory."""
     name = struct.pack(order + "I", MI_INT8 | 1 << 16) + b"v\0\0\0"
-    body = matrix.flags_raw + matrix.dims_raw + name + rest
-    mat = header + struct.pack(order + "II", MI_MATRIX, len(body)) + body
+    size = len(matrix.flags_raw) + len(matrix.dims_raw) + len(name) + nbytes
+    parts = [header, struct.pack(order + "II", MI_MATRIX, size), matrix.flags_raw,
+             matrix.dims_raw, name]
+    while nbytes:  # pieces, so that joining them is the only full copy
+        parts.append(stream.read(min(nbytes, 16 * _CHUNK)))
+        nbytes -= len(parts[-1])
+    mat = b"".join(parts)
+    del parts
     return scipy.io.loadmat(io.BytesIO(mat), simplify_cells=True)["v"]
 
 
@@ -176,8 +183,8 @@ def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int])
             continue
         field = _Matrix(stream, order)
         if name in fields:
-            rest = stream.read(size - field.header_bytes)
-            found[name] = _as_variable(header, order, field, rest)
+            found[name] = _as_variable(header, order, field, stream,
+                                       size - field.header_bytes)
             continue
         if field.mx_class != MX_CELL:
             raise ValueError(f"field '{name}' of '{variable}' is not a cell array")
@@ -191,6 +198,6 @@ def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int])
                 found[name] = []
                 continue
             element = _Matrix(stream, order)
-            found[name] = _as_variable(header, order, element,
-                                       stream.read(item - element.header_bytes))
+            found[name] = _as_variable(header, order, element, stream,
+                                       item - element.header_bytes)
     return found
