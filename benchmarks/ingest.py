@@ -13,7 +13,7 @@ a child that only imports the same modules. Usage::
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import shutil
 import subprocess
 import sys
@@ -129,15 +129,15 @@ def imports_only() -> None:
 
 
 def child_peak_mib(*args: str) -> tuple[float, float]:
-    """(peak RSS in MiB, wall seconds) of this script run as a child with ``args``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """(peak RSS in MiB, wall seconds) of this script run as a child with ``args``; the
+    child's own peak (``wait4``), not the largest of every child so far."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, __file__, *args], check=True)
+    child = subprocess.Popen([sys.executable, __file__, *args])
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if peak <= before:
-        raise RuntimeError("the child's peak did not exceed an earlier child's: run again")
-    return peak / 1024, wall  # ru_maxrss is in KiB on Linux
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"the child {args} failed")
+    return usage.ru_maxrss / 1024, wall  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
