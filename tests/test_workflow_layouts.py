@@ -1,38 +1,106 @@
-"""The workflow on each simulated layout: planned per subject × session, and run from the
-simulated files through ingest to the feature stores (the stages after read only Zarr)."""
+"""The workflow on each dataset layout, from the files in that layout through ingest, features,
+the cheapest model (linear SVM, synthesis off) to metrics.json and the HTML reports.
+
+SEED runs with its official ExtractedFeatures (``dataset.features: official``), the other
+layouts with computed features; ``mne`` reads FIF recordings with BIDS events files.
+seed-ger and seed-fra share seed-v's reader (tested in test_readers)."""
+
+import json
+import shutil
 
 import pytest
 import yaml
 
+from layouts import write_simulated
+from seedflow.features import FeatureStore
+from seedflow.io import trial_table
 from seedflow.io.zarr_store import SessionStore
 from test_workflow import TINY, snakemake
 
+SEED_V_CLASSES = ["disgust", "fear", "sad", "neutral", "happy"]
 LAYOUTS = {  # layout -> (sessions, simulated files, sampling rate, channels, classes)
+    "seed": (2, 2, 200, 62, ["negative", "neutral", "positive"]),
     "seed-iv": (2, 2, 200, 62, ["neutral", "sad", "fear", "happy"]),
-    "seed-v": (2, 3, 1000, 62, ["disgust", "fear", "sad", "neutral", "happy"]),
+    "seed-v": (2, 3, 1000, 62, SEED_V_CLASSES),
     "dreamer": (1, 1, 128, 14, ["low", "high"]),
+    "mne": (1, 0, 1000, 62, SEED_V_CLASSES),
 }
+TRIALS, SECONDS = 6, 4
+RUN = {"recognition": {"models": ["svm"], "train_trials": 3},
+       "synthesis": {"enabled": False, "feature_gan": {"enabled": False}}}
+
+
+def _mne_dataset(root) -> dict:
+    """A FIF recording named the BIDS way, with its events TSV (from a simulated SEED-V)."""
+    config = write_simulated(root / "source", "seed-v", trials_per_session=TRIALS,
+                             trial_seconds=SECONDS)
+    folder = root / "bids"
+    folder.mkdir()
+    source = next((root / "source" / "EEG_raw").glob("*.fif"))
+    shutil.copy(source, folder / "sub-1_ses-1_task-film_eeg.fif")
+    rows = trial_table.read(root / "source" / "trial_table.tsv")
+    (folder / "sub-1_ses-1_task-film_events.tsv").write_text(
+        "onset\tduration\ttrial_type\n" + "".join(
+            f"{r.start_s}\t{r.end_s - r.start_s}\t{r.label}\n" for r in rows))
+    assert config["simulation"]["sfreq"] is None  # SEED-V's rate, 1000 Hz
+    return {"dataset": {"kind": "mne", "root": str(folder),
+                        "event_labels": {str(k): name for k, name in enumerate(SEED_V_CLASSES)}}}
+
+
+def _config(tmp_path, layout) -> dict:
+    if layout == "mne":
+        return {**RUN, **_mne_dataset(tmp_path)}
+    config = {**RUN, "simulation": {"layout": layout, "sfreq": None, "subjects": 1,
+                                    "sessions": 2, "trials_per_session": TRIALS,
+                                    "trial_seconds": SECONDS}}
+    if layout == "seed":
+        config["dataset"] = {"features": "official"}
+    return config
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_simulated_layout_runs_to_feature_stores(tmp_path, layout):
+def test_layout_runs_to_metrics_and_reports(tmp_path, layout):
     sessions, n_files, sfreq, n_channels, classes = LAYOUTS[layout]
     config = tmp_path / "layout.yaml"
-    config.write_text(yaml.safe_dump({"simulation": {
-        "layout": layout, "sfreq": None, "subjects": 1, "sessions": 2,
-        "trials_per_session": 4, "trial_seconds": 4}}))
+    config.write_text(yaml.safe_dump(_config(tmp_path, layout)))
     args = ["--configfile", str(TINY), str(config)]
     plan = snakemake(tmp_path, "-n", *args)
     assert plan.returncode == 0, plan.stderr
     lines = (plan.stdout + plan.stderr).splitlines()
-    for rule, count in (("simulate_file", n_files), ("ingest", sessions), ("simulate_session", 0)):
+    simulating = "simulate_session" if layout == "seed" else "simulate_file"
+    for rule, count in ((simulating, n_files), ("ingest", sessions), ("gan", 0),
+                        ("simulate_features", sessions if layout == "seed" else 0),
+                        ("official_features" if layout == "seed" else "features", sessions)):
         assert any(line.split() == [rule, str(count)] for line in lines) == (count > 0), rule
-    targets = [f"results/features/sub-1/ses-{k}.zarr" for k in range(1, sessions + 1)]
-    run = snakemake(tmp_path, *targets, "--cores", "2", *args)
+
+    run = snakemake(tmp_path, "--cores", "2", *args)
     assert run.returncode == 0, run.stderr[-5000:]
+    results = tmp_path / "results"
     for k in range(1, sessions + 1):
-        store = SessionStore.open(tmp_path / "results" / "zarr" / "sub-1" / f"ses-{k}.zarr")
+        store = SessionStore.open(results / "zarr" / "sub-1" / f"ses-{k}.zarr")
         assert store.sfreq == sfreq and len(store.ch_names) == n_channels
-        assert store.class_names == classes and len(store.labels) == 4
-        assert store.eeg.shape[1] == 4 * 4 * sfreq
-        assert (tmp_path / targets[k - 1] / "de").is_dir()
+        assert store.class_names == classes and len(store.labels) == TRIALS
+        assert store.eeg.shape[1] == TRIALS * SECONDS * sfreq
+        feats = FeatureStore.open(results / "features" / "sub-1" / f"ses-{k}.zarr")
+        assert feats.de.shape == (TRIALS * SECONDS, n_channels, 5)
+        assert feats.attrs["de_method"].startswith("official" if layout == "seed" else "filter")
+
+    record, = json.loads((results / "summary" / "metrics.json").read_text())
+    assert (record["model"], record["protocol"]) == ("svm", "subject_dependent")
+    assert record["n_classes"] == len(classes) and record["n_folds"] == sessions
+    assert 0 < record["chance_level"] <= 1
+    for key in ("accuracy_mean", "f1_macro_mean", "trial_accuracy_mean"):
+        assert 0 <= record[key] <= 1, key
+    for k in range(1, sessions + 1):
+        fold = json.loads((results / "models" / "svm" / "subject_dependent" / f"sub-1_ses-{k}"
+                           / "metrics.json").read_text())
+        assert sum(map(sum, fold["confusion_matrix"])) == (TRIALS - 3) * SECONDS
+
+    subject = (results / "reports" / "sub-1.html").read_text()
+    for section in ("Montage", "Raw traces", "DE topomaps", "Model svm"):
+        assert section in subject, section
+    assert "Real vs synthetic" not in subject
+    summary = (results / "summary" / "report.html").read_text()
+    for section in ("Recognition results", "Synthesis is off", "Input files"):
+        assert section in summary, section
+    assert not (results / "synthetic").exists()

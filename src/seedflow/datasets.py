@@ -13,7 +13,7 @@ from pathlib import Path
 
 from seedflow import simulate_layouts
 from seedflow.errors import SeedflowError
-from seedflow.io import dreamer, mne_raw, seed, seed_iv, seed_v, trial_table
+from seedflow.io import dreamer, mne_raw, seed, seed_features, seed_iv, seed_v, trial_table
 from seedflow.io.base import SessionSource
 
 KINDS = ("simulated", "seed", "seed-iv", "seed-v", "seed-ger", "seed-fra", "dreamer", "mne")
@@ -22,12 +22,14 @@ _CNT_KINDS = ("seed-v", "seed-ger", "seed-fra")
 
 @dataclass(frozen=True)
 class Recording:
-    """One subject × session of a dataset and the files it is read from."""
+    """One subject × session of a dataset and the files it is read from (``feature_file``:
+    SEED's official features of the session, when ``dataset.features`` is ``official``)."""
 
     subject: str
     session: str
     path: Path
     extra_inputs: tuple[Path, ...] = ()
+    feature_file: Path | None = None
 
 
 def dataset_root(config: dict) -> Path:
@@ -58,8 +60,30 @@ def _trial_table_path(config: dict, required: bool) -> Path | None:
     return Path(path) if path else None
 
 
+def official_features(config: dict) -> bool:
+    """Whether SEED's official features replace the feature stage (``dataset.features``)."""
+    if config["dataset"].get("features", "computed") == "computed":
+        return False
+    if layout(config) != "seed":
+        raise SeedflowError("config key dataset.features: 'official' needs SEED's layout "
+                            "(dataset.kind seed, or simulated with simulation.layout seed), "
+                            f"not '{layout(config)}'")
+    return True
+
+
 def recordings(config: dict) -> list[Recording]:
     """Every subject × session, sorted by subject then session."""
+    official = official_features(config)
+    found = _recordings(config)
+    if not official:
+        return found
+    if config["dataset"]["kind"] != "simulated":  # simulated files are written by the workflow
+        seed_features.check_present([r.path for r in found])
+    return [Recording(r.subject, r.session, r.path, r.extra_inputs,
+                      seed_features.feature_file(r.path)) for r in found]
+
+
+def _recordings(config: dict) -> list[Recording]:
     kind, name = config["dataset"]["kind"], layout(config)
     root = dataset_root(config)
     if kind == "simulated":

@@ -65,6 +65,10 @@ def load_preprocessing(model_dir: Path) -> dict:
     if missing:
         raise SeedflowError(f"{path}: no {', '.join(missing)} recorded (a model trained by "
                             f"an older seedflow: train it again)")
+    if prep.get("official_features"):
+        raise SeedflowError(f"{model_dir}: trained on SEED's official features "
+                            "(dataset.features: official), which predict cannot compute "
+                            "for a new recording; train on computed features instead")
     return prep
 
 
@@ -194,7 +198,7 @@ class _Prepared:
         return self.sessions[key]
 
 
-def _model(model_dir: Path):
+def _model(model_dir: Path, n_classes: int):
     if (model_dir / "model.keras").is_file():
         import keras
 
@@ -206,7 +210,7 @@ def _model(model_dir: Path):
     import joblib
 
     estimator = joblib.load(model_dir / "model.joblib")
-    return lambda x: probabilities_of(estimator, x)
+    return lambda x: probabilities_of(estimator, x, n_classes)
 
 
 def model_probabilities(model_dir: Path, prepared: _Prepared) -> tuple[Samples, np.ndarray]:
@@ -220,7 +224,7 @@ def model_probabilities(model_dir: Path, prepared: _Prepared) -> tuple[Samples, 
     if samples.class_names != prep["class_names"]:
         raise SeedflowError(f"{session.raw}: classes {samples.class_names}, the model "
                             f"{model_dir} was trained on {prep['class_names']}")
-    return samples, np.asarray(_model(model_dir)(samples.x))
+    return samples, np.asarray(_model(model_dir, len(prep["class_names"]))(samples.x))
 
 
 def _stacking_probabilities(model_dir: Path, prep: dict, prepared: _Prepared):

@@ -202,3 +202,36 @@ def write_seed_labels(spec: SimulationSpec, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     labels = np.array([trial_labels(spec.trials_per_session)], dtype=np.int16)
     scipy.io.savemat(path, {"label": labels})
+
+
+def write_seed_features(recording: Path, path: Path, sfreq: float) -> None:
+    """Write SEED's ``ExtractedFeatures/<subject>_<date>.mat`` for a simulated
+    ``Preprocessed_EEG`` file, as SEED computed it: per trial, 1 s windows, the official DE
+    ``log2(100 E)`` (:mod:`seedflow.features`' ``stft`` method) and PSD ``E``, smoothed by a
+    moving average and by SEED's LDS, stored as ``{de,psd}_{movingAve,LDS}<k>`` (62, T, 5)."""
+    import dask.array as da
+
+    from seedflow import features, smoothing
+    from seedflow.io import seed, seed_features
+
+    spec = features.FeatureSpec(bands=seed_features.BANDS, de_method="stft",
+                                window_seconds=seed_features.WINDOW_SECONDS)
+    variables = {}
+    for name in sorted(n for n, _, _ in scipy.io.whosmat(recording)
+                       if seed._TRIAL_KEY.match(n)):
+        x = scipy.io.loadmat(recording, variable_names=[name])[name]  # microvolts
+        values = features.trial_features(da.from_array(x), sfreq, spec).compute(
+            scheduler="synchronous").astype(np.float64)
+        de = values[..., :len(spec.bands)]
+        trial = seed._trial_number(name)
+        official = {"de": de, "psd": 2.0 ** de / 100}  # E from DE = log2(100 E)
+        for kind, value in official.items():
+            rows = np.zeros(len(value), dtype=int)
+            for label, method in (("movingAve", "moving_average"), ("LDS", "lds")):
+                variables[f"{kind}_{label}{trial}"] = smoothing.smooth_trials(
+                    value, rows, method).transpose(1, 0, 2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as f:
+        scipy.io.savemat(f, variables, format="5")
+    tmp.replace(path)

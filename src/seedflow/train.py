@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seedflow import backend, models, protocols, representations
+from seedflow import models, protocols, representations
 from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
 from seedflow.metrics import fold_metrics
@@ -61,7 +61,8 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     if models.spec(model_name).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.stacking from its base models' "
                          "predictions")
-    backend.seed_everything(settings["seed"])
+    spec = models.spec(model_name)
+    _seed_keras(spec, settings["seed"])
     samples, train, validation, test = fold_samples(model_name, fold, sessions, settings)
     extra_metrics = {}
     if augment is not None:
@@ -72,7 +73,7 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
                                                           synthetic.samples)
         extra_metrics = {**synthetic.info, "n_real_train_windows": int(
             train.sum() - len(synthetic.samples))}
-        backend.seed_everything(settings["seed"])  # the model starts as in the real arm
+        _seed_keras(spec, settings["seed"])  # the model starts as in the real arm
     n_classes = len(samples.class_names)
     log.info("%s/%s/%s: %d train, %d validation and %d test samples, %d classes",
              model_name, fold.protocol, fold.name, train.sum(), validation.sum(), test.sum(),
@@ -80,7 +81,6 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     if not train.any() or not test.any():
         raise SeedflowError(f"fold {fold.name}: no training or no test samples")
     out_dir.mkdir(parents=True, exist_ok=True)
-    spec = models.spec(model_name)
     if spec.kind == "sklearn":
         predict, extra = _fit_sklearn(spec, samples, train, out_dir, settings)
     else:
@@ -113,6 +113,15 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     return metrics
 
 
+def _seed_keras(spec, seed: int) -> None:
+    """Seed Keras for a Keras model; scikit-learn models are seeded by their builder (and
+    need no Keras import)."""
+    if spec.kind == "keras":
+        from seedflow import backend
+
+        backend.seed_everything(seed)
+
+
 def assert_generated_from_training_trials(source: np.ndarray, held_out: np.ndarray) -> None:
     """Fail if synthetic samples were made from a trial (keys ``source``) that validates or
     tests the fold (keys ``held_out``)."""
@@ -133,16 +142,22 @@ def with_synthetic(samples: Samples, train: np.ndarray, validation: np.ndarray,
             np.concatenate([test, none]))
 
 
-def probabilities_of(estimator, x: np.ndarray) -> np.ndarray:
+def probabilities_of(estimator, x: np.ndarray, n_classes: int | None = None) -> np.ndarray:
     """Class probabilities of a fitted scikit-learn estimator (softmax of decision values
-    where it has no ``predict_proba``; with two classes, the logistic of the one value)."""
+    where it has no ``predict_proba``), one column per class index ``0..n_classes - 1``:
+    classes absent from the training data get probability 0."""
     if hasattr(estimator, "predict_proba"):
-        return estimator.predict_proba(x)
-    scores = estimator.decision_function(x)
-    if scores.ndim == 1:  # two classes: one value, > 0 for the second
-        scores = np.column_stack([np.zeros_like(scores), scores])
-    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return scores / scores.sum(axis=1, keepdims=True)
+        fitted = estimator.predict_proba(x)
+    else:
+        scores = estimator.decision_function(x)
+        if scores.ndim == 1:  # two classes: the score of the second one
+            scores = np.column_stack([-scores, scores]) / 2
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        fitted = scores / scores.sum(axis=1, keepdims=True)
+    classes = np.asarray(estimator.classes_, dtype=int)
+    out = np.zeros((len(fitted), n_classes or int(classes.max()) + 1))
+    out[:, classes] = fitted
+    return out
 
 
 def _fit_sklearn(spec, samples: Samples, train: np.ndarray, out_dir: Path, settings: dict):
@@ -152,13 +167,14 @@ def _fit_sklearn(spec, samples: Samples, train: np.ndarray, out_dir: Path, setti
     estimator = spec.builder(settings["seed"])
     x, y = samples.x[train], samples.label[train]
     estimator.fit(x, y)
-    p = probabilities_of(estimator, x)
+    n_classes = len(samples.class_names)
+    p = probabilities_of(estimator, x, n_classes)
     write_history(out_dir / "history.csv", [{
         "epoch": 0, "accuracy": float((p.argmax(axis=1) == y).mean()),
         "loss": float(log_loss(y, p, labels=range(p.shape[1])))}])
     joblib.dump(estimator, out_dir / "model.joblib")
-    return (lambda s: probabilities_of(estimator, s.x) if len(s)
-            else np.zeros((0, p.shape[1]))), {}
+    return (lambda s: probabilities_of(estimator, s.x, n_classes) if len(s)
+            else np.zeros((0, n_classes))), {}
 
 
 def normaliser_statistics(samples: Samples, train: np.ndarray, kind: str, seed: int):
@@ -188,6 +204,8 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
     import keras
 
     from seedflow.batches import Batches
+
+    from seedflow import backend
 
     parallel = backend.data_parallel(settings.get("replicas", 0))
     replicas, multiple = parallel.replicas, parallel.batch_multiple

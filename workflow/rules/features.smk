@@ -1,21 +1,43 @@
-"""Features: DE and PSD per band and window, Dask over the ingested Zarr store."""
+"""Features: DE and PSD per band and window, Dask over the ingested Zarr store, or SEED's
+official features (dataset.features: official) in the same feature-store layout."""
 
+if not datasets.official_features(config):
 
-rule features:
-    input:
-        RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr",
-    output:
-        directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
-    log:
-        RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
-    threads: 1 if config["features"]["scheduler"] == "slurm" else 2  # slurm: workers are jobs
-    resources:
-        mem_mb=config["features"]["mem_mb"],
-        runtime=io_runtime,
-        slurm_partition=partition("cpu"),
-    params:
-        features=config["features"],
-    conda:
-        "../../envs/seedflow.yaml"
-    script:
-        "../scripts/features.py"
+    rule features:
+        input:
+            RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr",
+        output:
+            directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
+        log:
+            RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
+        threads: 1 if config["features"]["scheduler"] == "slurm" else 2  # slurm: workers are jobs
+        resources:
+            mem_mb=config["features"]["mem_mb"],
+            runtime=io_runtime,
+            slurm_partition=partition("cpu"),
+        params:
+            features=config["features"],
+        conda:
+            "../../envs/seedflow.yaml"
+        script:
+            "../scripts/features.py"
+
+else:
+
+    rule official_features:
+        input:
+            store=RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr",
+            features=lambda w: RECORDINGS[(w.subject, w.session)].feature_file,
+        output:
+            directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
+        log:
+            RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
+        resources:
+            runtime=io_runtime,
+            slurm_partition=partition("cpu"),
+        params:
+            smoothing=config["dataset"].get("official_smoothing", "LDS"),
+        conda:
+            "../../envs/seedflow.yaml"
+        script:
+            "../scripts/official_features.py"

@@ -21,6 +21,7 @@ rule train:
         preprocessing=lambda w: {
             "ingest": config["ingest"],
             "features": config["features"],
+            "official_features": datasets.official_features(config),
             **datasets.reader_settings(config, fold_dir(w.model, w.protocol, w.fold)),
         },
     conda:

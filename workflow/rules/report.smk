@@ -6,7 +6,7 @@ rule subject_report:
         stores=lambda w: [session_store(w.subject, k) for k in sessions_of(w.subject)],
         features=lambda w: [feature_store(w.subject, k) for k in sessions_of(w.subject)],
         models=lambda w: [d / "metrics.json" for d in subject_fold_dirs(w.subject)],
-        samples=lambda w: SYNTHETIC / "gan" / gan_group(w.subject) / "samples.zarr",
+        samples=lambda w: synthetic_samples(w.subject),
     output:
         report(
             RESULTS / "reports" / "sub-{subject}.html",
@@ -29,12 +29,12 @@ rule subject_report:
 rule summary_report:
     input:
         metrics=RESULTS / "summary" / "metrics.json",
-        quality=SYNTHETIC / "gan" / GAN_GROUPS[0] / "quality.json",
-        losses=SYNTHETIC / "gan" / GAN_GROUPS[0] / "losses.csv",
-        samples=SYNTHETIC / "gan" / GAN_GROUPS[0] / "samples.zarr",
+        gan=[SYNTHETIC / "gan" / GAN_GROUPS[0] / n for n in GAN_FILES[1:]] if SYNTHESIS else [],
+        samples=[SYNTHETIC / "gan" / GAN_GROUPS[0] / "samples.zarr"] if SYNTHESIS else [],
         store=session_store(*next(iter(RECORDINGS))),
         # every file the dataset is read from (recordings, label files), for checksums
-        sources=sorted({str(p) for r in RECORDINGS.values() for p in (r.path, *r.extra_inputs)}),
+        sources=sorted({str(p) for r in RECORDINGS.values()
+                        for p in (r.path, *r.extra_inputs, r.feature_file) if p}),
     output:
         report(
             RESULTS / "summary" / "report.html",

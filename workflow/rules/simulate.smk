@@ -37,6 +37,23 @@ if config["dataset"]["kind"] == "simulated" and SIMULATED_LAYOUT == "seed":
         script:
             "../scripts/simulate_labels.py"
 
+    rule simulate_features:
+        input:
+            SIMULATED / "{subject}_{date}.mat",
+        output:
+            SIMULATED.parent / "ExtractedFeatures" / "{subject}_{date}.mat",
+        log:
+            RESULTS / "logs" / "simulate" / "features_{subject}_{date}.log",
+        wildcard_constraints:
+            subject=r"\d+",
+            date=r"\d{8}",
+        params:
+            simulation=config["simulation"],
+        conda:
+            "../../envs/seedflow.yaml"
+        script:
+            "../scripts/simulate_features.py"
+
 
 if config["dataset"]["kind"] == "simulated" and SIMULATED_LAYOUT != "seed":
 

@@ -3,6 +3,7 @@
 from seedflow import augmentation as seedflow_augmentation
 
 SYNTHETIC = RESULTS / "synthetic"
+SYNTHESIS = config["synthesis"].get("enabled", True)  # false: no GAN, no synthesis sections
 # One GAN over all subjects, or one per subject (synthesis.per_subject).
 GAN_GROUPS = (
     [f"sub-{s}" for s in SUBJECTS] if config["synthesis"]["per_subject"] else ["pooled"]
@@ -12,6 +13,11 @@ GAN_FILES = ("generator.keras", "losses.csv", "quality.json")
 
 wildcard_constraints:
     group=r"pooled|sub-[^/]+",
+
+
+def synthetic_samples(subject):
+    """The GAN samples a subject's report shows ([] when synthesis is off)."""
+    return [SYNTHETIC / "gan" / gan_group(subject) / "samples.zarr"] if SYNTHESIS else []
 
 
 def gan_group(subject):
@@ -26,6 +32,8 @@ def group_recordings(group):
 
 def synthesis_quality_files():
     """Every quality.json the summary metrics merge."""
+    if not SYNTHESIS:
+        return []
     kinds = ["gan"]
     if config["synthesis"]["feature_gan"]["enabled"]:
         kinds += ["feature_gan", "mixup"]

@@ -8,5 +8,6 @@ from seedflow.logs import run_step
 run_step(snakemake.log[0], lambda: report.subject_report(
     snakemake.wildcards.subject, [Path(p) for p in snakemake.input.stores],
     [Path(p) for p in snakemake.input.features],
-    [Path(p) for p in snakemake.params.fold_dirs], Path(snakemake.input.samples),
+    [Path(p) for p in snakemake.params.fold_dirs],
+    Path(snakemake.input.samples[0]) if snakemake.input.samples else None,
     Path(snakemake.output[0]), snakemake.params.excerpt_seconds))

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from seedflow import backend, train
+from seedflow import models, train
 from seedflow.logs import run_step
 from seedflow.representations import Session
 
@@ -14,13 +14,20 @@ sessions = [
 ]
 
 
+keras_model = models.spec(snakemake.wildcards.model).kind == "keras"
+if keras_model:  # scikit-learn baselines never import Keras (saves ~10-20 s per job)
+    from seedflow import backend
+
+    backend.limit_threads(snakemake.threads)
+
+
 def step():
-    backend.log_devices()
+    if keras_model:
+        backend.log_devices()
     train.train_fold(
         snakemake.wildcards.model, fold, sessions, Path(snakemake.output[0]).parent,
         snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints),
         preprocessing=snakemake.params.preprocessing)
 
 
-backend.limit_threads(snakemake.threads)
 run_step(snakemake.log[0], step)

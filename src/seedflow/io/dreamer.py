@@ -3,8 +3,10 @@
 ``DREAMER.Data{subject}.EEG.stimuli{trial}`` is (n_samples, 14) in microvolts at 128 Hz;
 ``ScoreValence``, ``ScoreArousal`` and ``ScoreDominance`` are 1..5 per trial. Each subject is
 one session. The labels are one score, binarised (``high`` above 3, else ``low``) or kept as
-5 levels. The file is a single MATLAB struct, which scipy can only load whole: each ingest
-job holds the file's arrays in memory while it keeps its own subject's trials.
+5 levels. The file is a single MATLAB v5/v7 struct (read by every DREAMER loader with
+scipy, so not HDF5/v7.3), which scipy can only load whole (about 2 GB of arrays): the
+subject's cell is streamed out of it instead (:mod:`seedflow.io.matlab_struct`), so an
+ingest job holds one subject.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
 from seedflow.channels import DREAMER_14, pick
 from seedflow.errors import DatasetError
 from seedflow.io.base import SessionSource, Trial
+from seedflow.io.matlab_struct import read_struct_fields
 
 FILE = "DREAMER.mat"
 N_SUBJECTS = 23
@@ -36,16 +38,17 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path, subject: str) -> dict:
+    """DREAMER's rate and electrodes, and ``Data`` = the one subject's struct."""
     if not path.is_file():
         raise DatasetError(path, "file not found")
     try:
-        mat = scipy.io.loadmat(path, variable_names=["DREAMER"], simplify_cells=True)
-    except Exception as err:  # scipy raises many types for damaged files
+        return read_struct_fields(path, "DREAMER", ("EEG_SamplingRate", "EEG_Electrodes"),
+                                  {"Data": int(subject) - 1})
+    except DatasetError:
+        raise
+    except Exception as err:  # scipy raises many types for damaged elements
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
-    if "DREAMER" not in mat or not isinstance(mat["DREAMER"], dict):
-        raise DatasetError(path, "no struct variable 'DREAMER'")
-    return mat["DREAMER"]
 
 
 def class_names(levels: int) -> list[str]:
@@ -57,10 +60,9 @@ def open_session(path: Path, subject: str, *, target: str = "valence",
                  ) -> SessionSource:
     """One DREAMER subject as a :class:`SessionSource` (stimulus trials only)."""
     path = Path(path)
-    dreamer = _load(path)
+    dreamer = _load(path, subject)
     try:
-        subjects = _as_list(dreamer["Data"])
-        record = subjects[int(subject) - 1]
+        record = dreamer["Data"]
         stimuli = [np.asarray(x, dtype=float) for x in _as_list(record["EEG"]["stimuli"])]
         scores = np.ravel(record[f"Score{target.capitalize()}"]).astype(int)
     except (KeyError, IndexError, TypeError, ValueError) as err:

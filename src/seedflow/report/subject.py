@@ -13,9 +13,10 @@ from seedflow.report.common import add_figure, add_line_figure, html_table, new_
 
 
 def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
-                   fold_dirs: list[Path], samples: Path, out: Path,
+                   fold_dirs: list[Path], samples: Path | None, out: Path,
                    excerpt_seconds: float) -> None:
-    """Write ``out``: one MNE report with every view of one subject's data and models."""
+    """Write ``out``: one MNE report with every view of one subject's data and models
+    (real vs synthetic EEG only when ``samples``, the GAN's samples, are given)."""
     report = new_report(f"seedflow · subject {subject}")
     first = SessionStore.open(stores[0])
     fig, caption = recording.montage_figure(first.ch_names, first.sfreq)
@@ -43,6 +44,9 @@ def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
                    f"{metrics.get('chance_level', float('nan')):.2f}; per-trial vote accuracy "
                    f"{metrics.get('trial_accuracy', float('nan')):.2f}.")
 
+    if samples is None:
+        save(report, out)
+        return
     real, fake = synthetic.aligned(stores, samples)
     bands = feature_data[0].attrs["bands"]
     what = (f"{len(real.data)} real windows (one from the middle of each trial of subject "

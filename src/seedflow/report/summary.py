@@ -12,9 +12,10 @@ from seedflow.report.common import add_figure, html_table, new_report, save
 from seedflow.report.models import read_history
 
 
-def summary_report(metrics_path: Path, gan_dir: Path, first_store: Path, config: dict,
+def summary_report(metrics_path: Path, gan_dir: Path | None, first_store: Path, config: dict,
                    sources: list[Path], out: Path) -> None:
-    """Write ``out``: models × protocols, accuracy per subject, GAN, config, provenance."""
+    """Write ``out``: models × protocols, accuracy per subject, GAN (none when ``gan_dir``
+    is None: synthesis off), config, provenance."""
     records = json.loads(metrics_path.read_text())
     report = new_report("seedflow · summary")
     header, rows = results.results_rows(records)
@@ -24,6 +25,25 @@ def summary_report(metrics_path: Path, gan_dir: Path, first_store: Path, config:
     add_figure(report, results.accuracy_per_subject(records), "Accuracy per subject",
                ("results",))
 
+    if gan_dir is None:
+        report.add_html("<p>Synthesis is off in this run (<code>synthesis.enabled: false"
+                        "</code>): no GAN was trained.</p>", title="GAN quality",
+                        tags=("synthesis",))
+    else:
+        _synthesis_sections(report, records, gan_dir, first_store)
+
+    report.add_code(yaml.safe_dump(config, sort_keys=False), title="Configuration",
+                    language="yaml", tags=("provenance",))
+    report.add_html(html_table(["package", "version"], provenance.versions()),
+                    title="Software versions", tags=("provenance",))
+    report.add_html(html_table(["input file", "size (MB)", "SHA-256"],
+                               provenance.checksums(sources), small=True),
+                    title="Input files", tags=("provenance",))
+    save(report, out)
+
+
+def _synthesis_sections(report, records: list, gan_dir: Path, first_store: Path) -> None:
+    """GAN quality, augmentation gain, GAN losses and real vs synthetic PSD."""
     quality = json.loads((gan_dir / "quality.json").read_text())
     pairs, other = results.quality_tables(quality)
     body = html_table(["class › measure", "synthetic vs held-out", "real training vs held-out"],
@@ -54,12 +74,3 @@ def summary_report(metrics_path: Path, gan_dir: Path, first_store: Path, config:
                ("synthesis",), f"Real: one window per trial of {first_store}; "
                f"synthetic: {len(fake.data)} generated windows. Per subject in the subject "
                "reports.")
-
-    report.add_code(yaml.safe_dump(config, sort_keys=False), title="Configuration",
-                    language="yaml", tags=("provenance",))
-    report.add_html(html_table(["package", "version"], provenance.versions()),
-                    title="Software versions", tags=("provenance",))
-    report.add_html(html_table(["input file", "size (MB)", "SHA-256"],
-                               provenance.checksums(sources), small=True),
-                    title="Input files", tags=("provenance",))
-    save(report, out)

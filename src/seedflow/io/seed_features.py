@@ -1,0 +1,169 @@
+"""SEED's official features, ``ExtractedFeatures/<subject>_<yyyymmdd>.mat``, as a feature store.
+
+Per trial ``k`` the file holds ``de_<smoothing><k>`` and ``psd_<smoothing><k>``, float64
+``(62, T, 5)``: T windows of 1 s (no overlap) of the trial in ``Preprocessed_EEG``, bands
+delta 1-4, theta 4-8, alpha 8-14, beta 14-31, gamma 31-50 Hz; ``<smoothing>`` is ``LDS`` or
+``movingAve`` (SEED's DE is ``log2(100 E)``, its PSD the band's mean ``E`` of the squared FFT
+magnitude). Asymmetry variables (``dasm_*``, ``rasm_*``, ``asm_*``, ``dcau_*``) are not read.
+
+The store written is the layout of :func:`seedflow.features.write_features`, aligned with the
+session's ingest store (trial ids, labels, ``window_start`` in its samples), so every later
+stage reads it unchanged. One MATLAB variable is read at a time (h5py for v7.3 files).
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from pathlib import Path
+
+import h5py
+import numpy as np
+import scipy.io
+import zarr
+
+from seedflow.channels import SEED_62
+from seedflow.errors import DatasetError
+from seedflow.io.zarr_store import COMPRESSOR, SessionStore, atomic_directory
+
+log = logging.getLogger(__name__)
+
+FOLDER = "ExtractedFeatures"
+SMOOTHINGS = ("LDS", "movingAve")
+BANDS = {"delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14, 31],
+         "gamma": [31, 50]}
+WINDOW_SECONDS = 1.0
+KINDS = ("de", "psd")
+
+
+def feature_file(recording: Path) -> Path:
+    """``<root>/ExtractedFeatures/<name>`` for ``<root>/Preprocessed_EEG/<name>``."""
+    recording = Path(recording)
+    return recording.parent.parent / FOLDER / recording.name
+
+
+def check_present(recordings: list[Path]) -> None:
+    """Fail before any job if the folder or a session's features file is missing."""
+    for path in map(feature_file, recordings):
+        if not path.parent.is_dir():
+            raise DatasetError(path.parent, "folder not found (dataset.features: official "
+                                            "reads SEED's ExtractedFeatures folder)")
+        if not path.is_file():
+            raise DatasetError(path, "features file not found (one per Preprocessed_EEG "
+                                     "file, same name)")
+
+
+def _variables(path: Path) -> tuple[dict[str, tuple], bool]:
+    """Name -> shape (MATLAB's order) of every variable, and whether the file is HDF5."""
+    if not path.is_file():
+        raise DatasetError(path, "features file not found")
+    hdf5 = h5py.is_hdf5(path)
+    try:
+        if hdf5:  # MATLAB v7.3: arrays stored transposed (column-major)
+            with h5py.File(path, "r") as f:
+                return {k: f[k].shape[::-1] for k in f if isinstance(f[k], h5py.Dataset)}, True
+        variables = {name: shape for name, shape, _ in scipy.io.whosmat(path)}
+    except Exception as err:  # scipy and h5py raise many types for damaged files
+        raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+    end, size = _v5_end(path), path.stat().st_size
+    if end > size:
+        raise DatasetError(path, f"truncated: its variables need {end} bytes, the file has "
+                                 f"{size}")
+    return variables, False
+
+
+def _v5_end(path: Path) -> int:
+    """Where the last variable of a MATLAB v5 file ends, from its element tags (scipy's
+    whosmat skips past the end of a truncated file without noticing)."""
+    with open(path, "rb") as f:
+        order = "<" if f.read(128)[126:128] == b"IM" else ">"
+        position, size = 128, path.stat().st_size
+        while position + 8 <= size:
+            f.seek(position)
+            _, nbytes = struct.unpack(order + "II", f.read(8))
+            position += 8 + nbytes
+    return position
+
+
+def _read(path: Path, name: str, hdf5: bool) -> np.ndarray:
+    try:
+        if hdf5:
+            with h5py.File(path, "r") as f:
+                return np.asarray(f[name][()]).transpose()
+        return scipy.io.loadmat(path, variable_names=[name])[name]
+    except Exception as err:
+        raise DatasetError(path, f"cannot read variable {name} ({err})") from err
+
+
+def write_store(path: Path, store_path: Path, out: Path, smoothing: str = "LDS") -> None:
+    """Write the feature store ``out`` from the official features of one session.
+
+    ``store_path`` is the session's ingest store (from the same ``Preprocessed_EEG`` file):
+    its trials give the trial ids, labels and the sample each window starts at.
+    """
+    if smoothing not in SMOOTHINGS:
+        raise DatasetError(path, f"unknown smoothing '{smoothing}' (dataset."
+                                 f"official_smoothing: one of {', '.join(SMOOTHINGS)})")
+    path = Path(path)
+    store = SessionStore.open(store_path)
+    variables, hdf5 = _variables(path)
+    if not any(name.startswith(("de_", "psd_")) for name in variables):
+        raise DatasetError(path, "no de_*/psd_* variables: truncated, or not an "
+                                 "ExtractedFeatures file")
+    win = int(round(WINDOW_SECONDS * store.sfreq))
+    counts = []
+    for trial_id, start, stop in zip(store.trial_ids, store.trial_start, store.trial_stop):
+        fitting = (stop - start) // win
+        for kind in KINDS:
+            name = f"{kind}_{smoothing}{trial_id}"
+            if name not in variables:
+                raise DatasetError(path, f"no variable {name} (trial {trial_id} of "
+                                         f"{store.attrs.get('source_file', store_path)})")
+            shape = tuple(variables[name])
+            if (len(shape) != 3 or shape[0] != len(SEED_62) or shape[2] != len(BANDS)
+                    or shape[1] > fitting):
+                raise DatasetError(path, f"variable {name} has shape {shape}, expected "
+                                         f"({len(SEED_62)}, T, {len(BANDS)}) with T <= "
+                                         f"{fitting} (1 s windows of trial {trial_id})")
+        if variables[f"de_{smoothing}{trial_id}"] != variables[f"psd_{smoothing}{trial_id}"]:
+            raise DatasetError(path, f"de_{smoothing}{trial_id} and psd_{smoothing}{trial_id}"
+                                     " differ in shape")
+        counts.append(int(variables[f"de_{smoothing}{trial_id}"][1]))
+    total = sum(counts)
+    shape = (total, len(SEED_62), len(BANDS))
+    with atomic_directory(out) as tmp:
+        group = zarr.open_group(tmp, mode="w")
+        arrays = {kind: group.create_array(kind, shape=shape, dtype="float32",
+                                           chunks=(max(1, min(total, 4096)), *shape[1:]),
+                                           compressors=COMPRESSOR) for kind in KINDS}
+        first, nan_windows = 0, 0
+        for index, (trial_id, n) in enumerate(zip(store.trial_ids, counts)):
+            for kind in KINDS:  # (62, T, 5) -> (T, 62, 5), one variable in memory
+                values = _read(path, f"{kind}_{smoothing}{trial_id}", hdf5).transpose(1, 0, 2)
+                arrays[kind][first:first + n] = values.astype(np.float32)
+                if kind == "de":
+                    nan_windows += int((~np.isfinite(values)).any(axis=(1, 2)).sum())
+            first += n
+            log.info("trial %d: %d windows read", trial_id, n)
+        trial_index = np.repeat(np.arange(len(counts)), counts)
+        for name, value in (
+                ("trial_index", trial_index),
+                ("trial_id", np.asarray(store.trial_ids, np.int64)[trial_index]),
+                ("label", np.asarray(store.labels, np.int64)[trial_index]),
+                ("window_start", np.concatenate(
+                    [store.trial_start[i] + win * np.arange(n) for i, n in enumerate(counts)]
+                    or [np.zeros(0)]).astype(np.int64))):
+            group.create_array(name, data=value.astype(np.int64), compressors=COMPRESSOR)
+        attrs = {key: store.attrs[key] for key in
+                 ("sfreq", "ch_names", "class_names", "subject", "session", "bad_channels")}
+        group.attrs.update(
+            attrs, bands=BANDS, window_seconds=WINDOW_SECONDS, overlap_seconds=0.0,
+            feature_sfreq=store.sfreq,
+            de_method=f"official (SEED ExtractedFeatures, de_{smoothing}<trial>)",
+            de_log_base="2 (log2(100 E), SEED's DE)", psd_units="SEED's official PSD (mean "
+            "squared FFT magnitude of the band, microvolt data)", filter_order=None,
+            filter_method=None, smoothing={"LDS": "lds", "movingAve": "moving_average"}
+            [smoothing], smoothing_windows=None, preprocessing="none (SEED's own)",
+            window_start_units="samples of the ingest store", source_file=str(path),
+            nan_windows=nan_windows, nonfinite_input_windows=None)
+    log.info("%s: %d windows x %d channels x %d bands written", out, *shape)
