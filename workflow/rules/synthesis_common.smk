@@ -43,8 +43,9 @@ def synthesis_quality_files():
 # The augmentation experiment (synthesis.augmentation): its model on every fold of every
 # recognition protocol, one job per arm × fold; the real arm is the model's ordinary fold.
 AUGMENTATION = config["synthesis"]["augmentation"]
+AUGMENTING = SYNTHESIS and AUGMENTATION["enabled"]
 AUGMENTED = RESULTS / "augmentation" / "{model}" / "{protocol}" / "{arm}" / "{fold}"
-if AUGMENTATION["enabled"]:
+if AUGMENTING:
     try:
         seedflow_augmentation.check(AUGMENTATION)
     except SeedflowError as err:
@@ -53,7 +54,7 @@ if AUGMENTATION["enabled"]:
 
 def augmentation_fold_files(arm_or_real):
     """metrics.json of every fold of one arm ("real": the model's ordinary folds)."""
-    if not AUGMENTATION["enabled"]:
+    if not AUGMENTING:
         return []
     return [
         (
