@@ -146,6 +146,7 @@ def probabilities_of(estimator, x: np.ndarray, n_classes: int | None = None) -> 
     """Class probabilities of a fitted scikit-learn estimator (softmax of decision values
     where it has no ``predict_proba``), one column per class index ``0..n_classes - 1``:
     classes absent from the training data get probability 0."""
+    x = np.asarray(x, dtype=np.float64)  # float32 sums stray from 1 beyond sklearn's checks
     if hasattr(estimator, "predict_proba"):
         fitted = estimator.predict_proba(x)
     else:
