@@ -6,7 +6,7 @@ delta 1-4, theta 4-8, alpha 8-14, beta 14-31, gamma 31-50 Hz; ``<smoothing>`` is
 ``movingAve`` (SEED's DE is ``log2(100 E)``, its PSD the band's mean ``E`` of the squared FFT
 magnitude). Asymmetry variables (``dasm_*``, ``rasm_*``, ``asm_*``, ``dcau_*``) are not read.
 
-The store written is the layout of :func:`seedflow.features.write_features`, aligned with the
+The store written has the layout :func:`seedflow.features.extract` writes, aligned with the
 session's ingest store (trial ids, labels, ``window_start`` in its samples), so every later
 stage reads it unchanged. One MATLAB variable is read at a time (h5py for v7.3 files).
 """
