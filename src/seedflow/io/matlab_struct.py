@@ -145,27 +145,43 @@ def read_struct_fields(path: Path, variable: str, fields: tuple[str, ...],
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
 
 
-def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int]) -> dict:
+def read_header(f) -> tuple[bytes, str]:
+    """The 128-byte header of a MAT-file v5/v7 and its byte order (``<`` or ``>``)."""
     header = f.read(HEADER_BYTES)
     if len(header) < HEADER_BYTES or header[126:128] not in (b"IM", b"MI"):
         raise ValueError("not a MATLAB v5/v7 MAT-file (v7.3 files are HDF5)")
-    order = "<" if header[126:128] == b"IM" else ">"
+    return header, "<" if header[126:128] == b"IM" else ">"
+
+
+def top_level_elements(f, order: str):
+    """(data type, byte count, offset of the data) of each top-level element of the file
+    whose header has been read, in file order, taken from the tags alone; the byte counts
+    are as the tags state them, so the last one may reach past a truncated file's end."""
+    position = HEADER_BYTES
     while True:
+        f.seek(position)
         tag = f.read(8)
         if len(tag) < 8:
-            raise ValueError(f"no variable '{variable}'")
+            return
         kind, nbytes = struct.unpack(order + "II", tag)
-        end = f.tell() + nbytes
+        yield kind, nbytes, position + 8
+        position += 8 + nbytes
+
+
+def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int]) -> dict:
+    header, order = read_header(f)
+    for kind, nbytes, start in top_level_elements(f, order):
+        if kind not in (MI_MATRIX, MI_COMPRESSED):
+            continue
+        f.seek(start)
         stream = _Inflated(f, nbytes) if kind == MI_COMPRESSED else _Raw(f)
         if kind == MI_COMPRESSED:
             _element_tag(stream, order)
-        elif kind != MI_MATRIX:
-            f.seek(end)
-            continue
         matrix = _Matrix(stream, order)
         if matrix.name == variable:
             break
-        f.seek(end)
+    else:
+        raise ValueError(f"no variable '{variable}'")
     if matrix.mx_class != MX_STRUCT or matrix.count != 1:
         raise ValueError(f"variable '{variable}' is not a 1 x 1 struct")
     _, length, _ = _subelement(stream, order)

@@ -14,7 +14,6 @@ stage reads it unchanged. One MATLAB variable is read at a time (h5py for v7.3 f
 from __future__ import annotations
 
 import logging
-import struct
 from pathlib import Path
 
 import h5py
@@ -24,6 +23,7 @@ import zarr
 
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError
+from seedflow.io.matlab_struct import HEADER_BYTES, read_header, top_level_elements
 from seedflow.io.zarr_store import COMPRESSOR, SessionStore, atomic_directory
 
 log = logging.getLogger(__name__)
@@ -76,13 +76,9 @@ def _v5_end(path: Path) -> int:
     """Where the last variable of a MATLAB v5 file ends, from its element tags (scipy's
     whosmat skips past the end of a truncated file without noticing)."""
     with open(path, "rb") as f:
-        order = "<" if f.read(128)[126:128] == b"IM" else ">"
-        position, size = 128, path.stat().st_size
-        while position + 8 <= size:
-            f.seek(position)
-            _, nbytes = struct.unpack(order + "II", f.read(8))
-            position += 8 + nbytes
-    return position
+        _, order = read_header(f)
+        return max((start + nbytes for _, nbytes, start in top_level_elements(f, order)),
+                   default=HEADER_BYTES)
 
 
 def _read(path: Path, name: str, hdf5: bool) -> np.ndarray:
