@@ -97,14 +97,6 @@ def folds(protocol: str, sessions: list[tuple[str, str]], settings: dict) -> lis
                         f"(known: {', '.join(PROTOCOLS)})")
 
 
-def find_fold(protocol: str, name: str, sessions: list[tuple[str, str]],
-              settings: dict) -> Fold:
-    for fold in folds(protocol, sessions, settings):
-        if fold.name == name:
-            return fold
-    raise SeedflowError(f"no fold '{name}' in protocol '{protocol}'")
-
-
 def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, settings: dict) -> Split:
     """Train/test masks of a fold over samples with (subject, session, trial) ``keys``."""
     if fold.protocol == "subject_dependent":

@@ -23,7 +23,6 @@ from seedflow.io.matlab_struct import read_struct_fields
 FILE = "DREAMER.mat"
 N_SUBJECTS = 23
 DREAMER_SFREQ = 128.0
-TARGETS = ("valence", "arousal", "dominance")
 
 
 def discover(root: Path, n_subjects: int = N_SUBJECTS) -> list[tuple[str, str, Path]]:

@@ -21,7 +21,7 @@ import scipy.io
 from seedflow.errors import DatasetError
 
 HEADER_BYTES = 128
-MI_INT8, MI_INT32, MI_UINT32, MI_MATRIX, MI_COMPRESSED = 1, 5, 6, 14, 15
+MI_INT8, MI_MATRIX, MI_COMPRESSED = 1, 14, 15
 MX_CELL, MX_STRUCT = 1, 2
 _CHUNK = 1 << 20
 
