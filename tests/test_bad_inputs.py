@@ -56,7 +56,8 @@ def test_truncated_seed_iv_file(tmp_path):
     config = as_real(write_simulated(tmp_path / "d", "seed-iv"), "seed-iv")
     path = datasets.recordings(config)[0].path
     path.write_bytes(path.read_bytes()[:20000])
-    _assert_fails(config, tmp_path, f"{path.name}: cannot read")
+    _assert_fails(config, tmp_path, rf"{path.name}: truncated: its variables need \d+ bytes, "
+                                    r"the file has 20000")
 
 
 def test_corrupt_dreamer_file(tmp_path):

@@ -133,6 +133,7 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
     if name == "seed-iv":
         return seed_iv.open_session(recording.path, recording.session, sfreq=sfreq)
     cnt_format = ds.get("cnt_data_format", "auto")
+    accept = ds.get("accept_warnings", [])
     if name in _CNT_KINDS:
         if recording.extra_inputs:
             table_path = recording.extra_inputs[0]
@@ -146,7 +147,7 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
                                    table=table, table_source=table_path, classes=classes,
                                    expected_sfreq=expected,
                                    reference=ds.get("reference", "none"),
-                                   cnt_data_format=cnt_format)
+                                   cnt_data_format=cnt_format, accept_warnings=accept)
     if name == "dreamer":
         return dreamer.open_session(recording.path, recording.subject,
                                     target=ds.get("target", "valence"),
@@ -156,4 +157,4 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
     return mne_raw.open_session(recording.path, event_labels=ds.get("event_labels") or {},
                                 channels=ds.get("channels"),
                                 events_path=(recording.extra_inputs or [None])[0],
-                                cnt_data_format=cnt_format)
+                                cnt_data_format=cnt_format, accept_warnings=accept)

@@ -30,6 +30,12 @@ _INITIALS = ("djc", "jl", "jj", "lqj", "ly", "mhw", "phl", "sxy", "wk", "ww", "w
              "xyl", "ys", "zjy")
 BANDS = {"delta": (1, 4), "theta": (4, 8), "alpha": (8, 14), "beta": (14, 31), "gamma": (31, 50)}
 
+# scipy.io.savemat writes the time of writing into the 116-byte text header of a MAT-file;
+# this fixed text instead keeps simulated files (and the report's input checksums) identical
+# between runs with the same config.
+MAT_HEADER_TEXT = b"MATLAB 5.0 MAT-file, written by the seedflow simulator"
+_MAT_TEXT_BYTES = 116
+
 # Class -> (band, scalp centre in head coordinates): where each emotion adds power.
 # Positive: lateral temporal beta/gamma; negative: parieto-occipital alpha; neutral: frontal theta.
 _CLASS_EFFECTS = {
@@ -172,6 +178,14 @@ class SeedSimulator:
         return sub.gains[:, None] * x, blinks
 
 
+def savemat(path: Path, variables: dict, **options) -> None:
+    """``scipy.io.savemat`` (MAT-file v5) with :data:`MAT_HEADER_TEXT` as the header text."""
+    with open(path, "w+b") as f:
+        scipy.io.savemat(f, variables, format="5", **options)
+        f.seek(0)
+        f.write(MAT_HEADER_TEXT.ljust(_MAT_TEXT_BYTES))
+
+
 def write_seed_session(spec: SimulationSpec, subject: int, session: int, path: Path) -> None:
     """Write one session as SEED's ``<subject>_<yyyymmdd>.mat`` (one variable per trial)."""
     simulator = SeedSimulator(spec)
@@ -184,8 +198,7 @@ def write_seed_session(spec: SimulationSpec, subject: int, session: int, path: P
                  len(labels))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        scipy.io.savemat(f, trials, format="5")
+    savemat(tmp, trials)
     tmp.replace(path)  # never leave a half-written .mat under the final name
 
 
@@ -201,7 +214,7 @@ def write_seed_labels(spec: SimulationSpec, path: Path) -> None:
     """Write SEED's ``label.mat`` (variable ``label``, shape (1, n_trials))."""
     path.parent.mkdir(parents=True, exist_ok=True)
     labels = np.array([trial_labels(spec.trials_per_session)], dtype=np.int16)
-    scipy.io.savemat(path, {"label": labels})
+    savemat(path, {"label": labels})
 
 
 def write_seed_features(recording: Path, path: Path, sfreq: float) -> None:
@@ -232,6 +245,5 @@ def write_seed_features(recording: Path, path: Path, sfreq: float) -> None:
                     value, rows, method).transpose(1, 0, 2)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    with open(tmp, "wb") as f:
-        scipy.io.savemat(f, variables, format="5")
+    savemat(tmp, variables)
     tmp.replace(path)

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import mne
 import numpy as np
-import scipy.io
 
 from seedflow import simulate
 from seedflow.channels import DREAMER_14, SEED_62, eeg_info
@@ -129,7 +128,7 @@ def _write_seed_iv_session(spec, subject: int, session: int, path: Path) -> None
     trials = {f"{initials}_eeg{k}": sim.trial(subject, session, k, label)
               for k, label in enumerate(labels, start=1)}
     tmp = _atomic(path)
-    scipy.io.savemat(tmp, trials, format="5")
+    simulate.savemat(tmp, trials)
     tmp.replace(path)
 
 
@@ -220,9 +219,9 @@ def _write_dreamer(spec, path: Path) -> None:
     electrodes = np.empty((1, len(DREAMER_14)), dtype=object)
     electrodes[0, :] = DREAMER_14
     tmp = _atomic(path)
-    scipy.io.savemat(tmp, {"DREAMER": {"Data": data, "EEG_SamplingRate": float(spec.sfreq),
+    simulate.savemat(tmp, {"DREAMER": {"Data": data, "EEG_SamplingRate": float(spec.sfreq),
                                        "EEG_Electrodes": electrodes,
                                        "noOfSubjects": float(spec.subjects),
                                        "noOfVideoSequences": float(spec.trials_per_session)}},
-                     format="5", do_compression=True)
+                     do_compression=True)
     tmp.replace(path)

@@ -1,6 +1,15 @@
 """Any recording MNE reads (FIF, EDF/BDF, BrainVision, EEGLAB, Neuroscan CNT ...), opened
 lazily so that samples are read one block at a time with ``raw.get_data(start=, stop=)``.
 
+A damaged file is one clear error, never a shorter recording. MNE reports some damage only
+as a warning (an EDF cut short is read with fewer records, events past the end are dropped,
+a FIF buffer that cannot be read becomes zeros): warnings raised while opening a file or
+reading its samples are caught, those that mean damage or lost samples or events
+(:data:`DAMAGE_WARNINGS`) stop with an error unless ``dataset.accept_warnings`` accepts
+them, the others are logged. Opening also reads the last sample, which fails for formats
+whose header gives the sample count (FIF, EEGLAB, GDF) when the data part is cut short, and
+checks BrainVision data files, whose sample count MNE infers from their size.
+
 Neuroscan CNT needs care: MNE infers the sample size (16 or 32 bit) from the header, which
 fails for files whose header holds no sample count and for files over 2 GB, where the
 header's 32-bit event-table offset overflows (mne-python #6535). The sample size can then be
@@ -10,8 +19,12 @@ truncated instead of being read past its end.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import logging
 import re
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,40 +35,152 @@ from seedflow.channels import SEED_62, normalise, pick
 from seedflow.errors import DatasetError
 from seedflow.io.base import SessionSource, Trial
 
+log = logging.getLogger(__name__)
 
 CNT_HINT = ("set dataset.cnt_data_format to int16 or int32 (SEED-family recordings are "
             "int32); MNE cannot infer it for this file, see mne-python #6535")
 # Neuroscan CNT: 900-byte setup header, then 75 bytes per channel, then the samples.
 _CNT_SETUP_BYTES, _CNT_CHANNEL_BYTES = 900, 75
 _CNT_EVENT_TABLE_OFFSET = 886  # header field: byte offset of the event table (int32)
+_CNT_EVENT_TABLE_HEADER = 9  # event table: type (1 byte), length, offset (int32 each)
+
+_MIXED_RATES = "mixed sampling frequencies and preload=False"
+# Parts of MNE's warning texts that mean a damaged file or lost or wrong samples or events.
+DAMAGE_WARNINGS = (
+    "Number of records from the header does not match the file size",  # EDF/BDF cut short
+    "Header information is incorrect for record length",  # EDF/BDF/GDF header
+    "Scaling factor will not be defined",  # EDF/BDF: digital range 0, values meaningless
+    "Physical range is not defined",  # EDF/BDF: physical range 0
+    "Unsupported physical dimension",  # GDF: unit unknown, values not in volts
+    _MIXED_RATES,  # EDF: edge artefacts at each block of a channel at a lower rate
+    "annotation(s) that were outside data range",  # events after the end: dropped
+    "annotation(s) that were expanding outside the data range",  # events cut at the end
+    "Invalid tag with only",  # FIF cut inside a tag
+    "FIF tag directory missing",  # FIF directory lost
+    "FIF raw buffer could not be read",  # FIF samples replaced by zeros
+    "Event table offset from header",  # CNT event table past the end of the file
+    "Inconsistent file information detected",  # CNT data part not whole samples
+    "Missing header in",  # BrainVision header or marker file without its first line
+    "currently only supports header versions",  # BrainVision first line unreadable
+    "not found; no annotations",  # BrainVision marker file missing: events lost
+    "events have an onset that is NaN",  # EEGLAB events dropped
+)
+ACCEPT_KEY = "dataset.accept_warnings"
+# BrainVision binary formats (MNE's names) -> bytes per sample
+_BRAINVISION_BYTES = {"short": 2, "int": 4, "single": 4}
 
 
-def open_raw(path: Path, *, cnt_data_format: str = "auto") -> mne.io.BaseRaw:
-    """Open a recording without loading its samples; one clear error if MNE cannot."""
+def _printable(text: str, limit: int = 200) -> str:
+    """One line of at most ``limit`` characters, control characters escaped (damaged
+    headers hold arbitrary bytes, which MNE's messages quote)."""
+    text = " ".join(text.split())
+    text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _damage(caught: Sequence[warnings.WarningMessage]) -> list[str]:
+    return [text for text in (_printable(str(w.message)) for w in caught)
+            if any(part in text for part in DAMAGE_WARNINGS)]
+
+
+@contextlib.contextmanager
+def _reader_warnings(path: Path, accept: Sequence[str]) -> Iterator[list]:
+    """Catch the warnings MNE emits in the block. Afterwards the first that means damage or
+    lost data raises :class:`DatasetError`, unless a part of its text is in ``accept``;
+    the others are logged. The block may read the caught list (:func:`_damage`) to explain
+    an exception of its own."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+    damage = _damage(caught)
+    for w in caught:
+        text = _printable(str(w.message))
+        if text not in damage:
+            log.warning("%s: %s", path, text)
+        elif any(part in text for part in accept):
+            log.warning("%s: %s (accepted by %s)", path, text, ACCEPT_KEY)
+        else:
+            raise DatasetError(path, f"MNE warns {text!r}: the file is damaged, or samples "
+                                     f"or events would be lost or wrong (if that is "
+                                     f"expected, list a part of the warning in config key "
+                                     f"{ACCEPT_KEY})")
+
+
+def _with_warnings(problem: str, caught: Sequence[warnings.WarningMessage]) -> str:
+    damage = _damage(caught)
+    return problem + "".join(f"; MNE warned {text!r}" for text in damage)
+
+
+def open_raw(path: Path, *, cnt_data_format: str = "auto",
+             accept_warnings: Sequence[str] = ()) -> mne.io.BaseRaw:
+    """Open a recording without loading its samples; one clear error if it is damaged
+    (``accept_warnings``: parts of MNE warning texts to log instead, see the module)."""
     path = Path(path)
     if not path.is_file():
         raise DatasetError(path, "file not found")
     cnt = path.suffix.lower() == ".cnt"
     if cnt:
         _check_cnt_event_table(path)
-    try:
+    with _reader_warnings(path, accept_warnings) as caught:
+        try:
+            if cnt:
+                raw = mne.io.read_raw_cnt(path, preload=False, data_format=cnt_data_format,
+                                          verbose="warning")
+            else:
+                raw = mne.io.read_raw(path, preload=False, verbose="warning")
+        except OverflowError as err:  # older MNE on long CNT files (mne-python #6535)
+            raise DatasetError(path, f"int32 overflow in MNE's CNT reader ({err}); "
+                                     f"{CNT_HINT}") from err
+        except Exception as err:  # MNE raises many types for damaged or unknown files
+            hint = f"; {CNT_HINT}" if cnt and "data_format" in str(err) else ""
+            problem = _with_warnings(_first_problem(err), caught)
+            raise DatasetError(path, f"MNE cannot read this recording ({problem}){hint}") \
+                from err
         if cnt:
-            raw = mne.io.read_raw_cnt(path, preload=False, data_format=cnt_data_format,
-                                      verbose="error")
-        else:
-            raw = mne.io.read_raw(path, preload=False, verbose="error")
-    except OverflowError as err:  # older MNE on long CNT files (mne-python #6535)
-        raise DatasetError(path, f"int32 overflow in MNE's CNT reader ({err}); {CNT_HINT}") \
-            from err
-    except Exception as err:  # MNE raises many types for damaged or unknown files
-        problem = _first_problem(err)
-        hint = f"; {CNT_HINT}" if cnt and "data_format" in str(err) else ""
-        raise DatasetError(path, f"MNE cannot read this recording ({problem}){hint}") from err
-    if cnt:
-        _check_cnt_complete(raw, path)
-    if raw.n_times < 1:
-        raise DatasetError(path, "recording has no samples")
+            _check_cnt_complete(raw, path)
+        if raw.n_times < 1:
+            raise DatasetError(path, "recording has no samples")
+        if path.suffix.lower() == ".vhdr":
+            _check_brainvision_data(raw, path)
+        _check_last_sample(raw, path, caught)
     return raw
+
+
+def _check_last_sample(raw: mne.io.BaseRaw, path: Path, caught: list) -> None:
+    """Read the last sample the header announces: fails if the data part is cut short.
+    Its warnings join ``caught``, but for MNE's note on reading part of an EDF with mixed
+    rates, which concerns this one-sample read, not the file (blocks read later warn)."""
+    with warnings.catch_warnings(record=True) as own:
+        warnings.simplefilter("always")
+        try:
+            raw.get_data(start=raw.n_times - 1, stop=raw.n_times, verbose="warning")
+        except Exception as err:  # MNE raises many types when the data end early
+            problem = _with_warnings(_first_problem(err), [*caught, *own])
+            raise DatasetError(path, f"truncated or damaged: the last of the {raw.n_times} "
+                                     f"samples its header announces cannot be read "
+                                     f"({problem})") from err
+    caught.extend(w for w in own if _MIXED_RATES not in str(w.message))
+
+
+def _check_brainvision_data(raw: mne.io.BaseRaw, path: Path) -> None:
+    """MNE counts a BrainVision recording's samples from its data file's size, so a file
+    cut short reads as a shorter recording: it must hold whole samples, and as many as
+    the header's optional ``DataPoints`` says."""
+    header = path.read_text(encoding="latin-1")
+    fields = dict(re.findall(r"^\s*(DataFormat|DataPoints)\s*=\s*(\S+)", header, re.M))
+    data_file = Path(raw.filenames[0])
+    size = data_file.stat().st_size
+    n_bytes = _BRAINVISION_BYTES.get(raw.orig_format)
+    if fields.get("DataFormat", "BINARY").upper() == "BINARY" and n_bytes:
+        if size % (raw.info["nchan"] * n_bytes):
+            raise DatasetError(path, f"truncated data file {data_file.name}: {size} bytes "
+                                     f"are not whole samples of {raw.info['nchan']} "
+                                     f"channels x {n_bytes} bytes")
+    points = fields.get("DataPoints", "")
+    if points.isdigit() and int(points) != raw.n_times:
+        cut = "truncated " if raw.n_times < int(points) else ""
+        raise DatasetError(path, f"{cut}data file {data_file.name} holds {raw.n_times} "
+                                 f"samples, the header announces {points} (DataPoints)")
 
 
 def _first_problem(err: Exception) -> str:
@@ -63,25 +188,37 @@ def _first_problem(err: Exception) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     raised = [line.split(": ", 1)[1] for line in lines
               if re.match(r"^\w+(Error|Exception): ", line)]
-    return (raised or lines or [type(err).__name__])[-1]
+    return _printable((raised or lines or [type(err).__name__])[-1])
 
 
 def _check_cnt_event_table(path: Path) -> None:
-    """Stop on a CNT cut before its event table, which the format puts after the samples.
+    """Stop on a CNT cut before the end of its event table, which the format puts after
+    the samples (1 byte type, int32 length, int32 offset, then the events).
 
-    MNE only warns and then misreads such a file. The header's 32-bit offset is reliable
-    below 2 GB only (mne-python #6535); larger files are checked after opening.
+    MNE only warns and then misreads such a file, or reads fewer events. The header's
+    32-bit offset is reliable below 2 GB only (mne-python #6535); larger files are checked
+    after opening.
     """
     size = path.stat().st_size
     with open(path, "rb") as f:
         f.seek(_CNT_EVENT_TABLE_OFFSET)
         field = f.read(4)
-    if len(field) < 4:
-        raise DatasetError(path, f"truncated: {size} bytes, shorter than a CNT header")
-    event_table = int(np.frombuffer(field, "<i4")[0])
-    if size < 2**31 and event_table > size:
-        raise DatasetError(path, f"truncated: the header puts the event table at byte "
-                                 f"{event_table} but the file has {size} bytes")
+        if len(field) < 4:
+            raise DatasetError(path, f"truncated: {size} bytes, shorter than a CNT header")
+        event_table = int(np.frombuffer(field, "<i4")[0])
+        if size >= 2**31:
+            return
+        f.seek(max(event_table, 0) + 1)
+        length = f.read(4)
+    if event_table > size:
+        raise DatasetError(path, f"truncated, or its header is damaged: the header puts the "
+                                 f"event table at byte {event_table} but the file has {size} "
+                                 "bytes")
+    end = event_table + _CNT_EVENT_TABLE_HEADER + (int(np.frombuffer(length, "<i4")[0])
+                                                   if len(length) == 4 else 0)
+    if len(length) < 4 or end > size:
+        raise DatasetError(path, f"truncated: its event table (from byte {event_table}) "
+                                 f"ends at byte {end} but the file has {size} bytes")
 
 
 def _check_cnt_complete(raw: mne.io.BaseRaw, path: Path) -> None:
@@ -98,21 +235,26 @@ def _check_cnt_complete(raw: mne.io.BaseRaw, path: Path) -> None:
 
 
 def block_reader(raw: mne.io.BaseRaw, path: Path, picks: list[int], spans: list[tuple[int, int]],
-                 reference: list[int] | None = None, n_referenced: int = 0):
+                 reference: list[int] | None = None, n_referenced: int = 0,
+                 accept_warnings: Sequence[str] = ()):
     """``read_block(index, start, stop)`` over trial spans (samples) of ``raw``.
 
     With ``reference``, the mean of those channels is subtracted from the first
     ``n_referenced`` picked channels (e.g. EEG re-referenced to the linked mastoids).
+    MNE's warnings while reading are handled as in :func:`open_raw`.
     """
     all_picks = list(picks) + list(reference or [])
 
     def read_block(index: int, start: int, stop: int) -> np.ndarray:
         first = spans[index][0]
-        try:
-            data = raw.get_data(picks=all_picks, start=first + start, stop=first + stop)
-        except Exception as err:  # a damaged file fails inside MNE's reader
-            raise DatasetError(path, f"cannot read samples {first + start}..{first + stop} "
-                                     f"({err})") from err
+        with _reader_warnings(path, accept_warnings) as caught:
+            try:
+                data = raw.get_data(picks=all_picks, start=first + start, stop=first + stop,
+                                    verbose="warning")
+            except Exception as err:  # a damaged file fails inside MNE's reader
+                problem = _with_warnings(_first_problem(err), caught)
+                raise DatasetError(path, f"cannot read samples {first + start}.."
+                                         f"{first + stop} ({problem})") from err
         if reference:
             data[:n_referenced] -= data[len(picks):].mean(axis=0)
         return data[:len(picks)]
@@ -200,14 +342,14 @@ def _annotation_events(raw: mne.io.BaseRaw) -> list[Event]:
 
 
 def open_session(path: Path, *, event_labels: dict[str, str], channels: list[str] | None,
-                 events_path: Path | None = None, cnt_data_format: str = "auto"
-                 ) -> SessionSource:
+                 events_path: Path | None = None, cnt_data_format: str = "auto",
+                 accept_warnings: Sequence[str] = ()) -> SessionSource:
     """A recording with labelled events as trials (``event_labels``: description -> class)."""
     path = Path(path)
     if not event_labels:
         raise DatasetError(path, "config key dataset.event_labels is empty: no event "
                                  "description is mapped to a class")
-    raw = open_raw(path, cnt_data_format=cnt_data_format)
+    raw = open_raw(path, cnt_data_format=cnt_data_format, accept_warnings=accept_warnings)
     sfreq = raw.info["sfreq"]
     source = events_path or path
     events = read_events(events_path) if events_path else _annotation_events(raw)
@@ -236,7 +378,7 @@ def open_session(path: Path, *, event_labels: dict[str, str], channels: list[str
     picks = pick(raw.ch_names, wanted, path) + [raw.ch_names.index(e) for e in eog_names]
     trials = [Trial(t, class_names.index(event_labels[e.description]), stop - start)
               for t, e, (start, stop) in zip(trial_ids, events, spans)]
-    read_block = block_reader(raw, path, picks, spans)
+    read_block = block_reader(raw, path, picks, spans, accept_warnings=accept_warnings)
     return SessionSource(path=path, ch_names=[normalise(w) for w in wanted],
                          sfreq=sfreq, trials=trials, class_names=class_names, to_volts=1.0,
                          read_trial=lambda i: read_block(i, 0, trials[i].n_samples),

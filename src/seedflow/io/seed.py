@@ -8,6 +8,7 @@ Only one trial is held in memory at a time.
 from __future__ import annotations
 
 import re
+import struct
 from pathlib import Path
 
 import h5py
@@ -17,6 +18,8 @@ import scipy.io
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError
 from seedflow.io.base import SessionSource, Trial
+from seedflow.io.matlab_struct import (HEADER_BYTES, MI_COMPRESSED, MI_MATRIX, read_header,
+                                       top_level_elements)
 
 SEED_CLASSES = {-1: "negative", 0: "neutral", 1: "positive"}
 _TRIAL_KEY = re.compile(r"^[A-Za-z]+_eeg(\d+)$")
@@ -59,19 +62,65 @@ def _trial_number(key: str) -> int:
     return int(_TRIAL_KEY.match(key)[1])
 
 
-def _trial_keys_and_lengths(path: Path) -> tuple[list[str], list[int], bool]:
-    """Trial variable names sorted by number (not text), their lengths, and HDF5-ness."""
+def _variables(path: Path) -> tuple[list[tuple[str, tuple]], bool]:
+    """(name, shape in MATLAB's order) of every variable, and whether the file is HDF5;
+    one clear error for a file that is truncated or whose header is damaged."""
     if not path.is_file():
         raise DatasetError(path, "file not found")
+    size = path.stat().st_size
     hdf5 = h5py.is_hdf5(path)
     try:
         if hdf5:  # MATLAB v7.3: HDF5, arrays stored transposed (column-major)
             with h5py.File(path, "r") as f:
-                variables = [(k, f[k].shape[::-1]) for k in f if isinstance(f[k], h5py.Dataset)]
-        else:
-            variables = [(name, shape) for name, shape, _ in scipy.io.whosmat(path)]
+                return [(k, f[k].shape[::-1]) for k in f if isinstance(f[k], h5py.Dataset)], True
+        _check_v5_header(path, size)
+        variables = [(name, shape) for name, shape, _ in scipy.io.whosmat(path)]
+    except DatasetError:
+        raise
     except Exception as err:  # scipy and h5py raise many types for damaged files
+        stored = re.search(r"truncated file: .*stored_eof = (\d+)", str(err))
+        if stored:
+            raise DatasetError(path, f"truncated: its HDF5 (MATLAB v7.3) header says "
+                                     f"{stored[1]} bytes, the file has {size}") from err
+        _check_v5_end(path, size)
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+    _check_v5_end(path, size)
+    return variables, False
+
+
+def _check_v5_end(path: Path, size: int) -> None:
+    """Stop on a MAT-file v5 cut short: its last variable's tag announces more bytes than
+    the file has (scipy's whosmat skips past the end without noticing). A tag that is not a
+    variable's is damage that scipy reports, not a truncation."""
+    try:
+        with open(path, "rb") as f:
+            _, order = read_header(f)
+            elements = list(top_level_elements(f, order))
+    except (ValueError, OSError, struct.error):  # a damaged header: scipy reports it
+        return
+    if not elements or any(kind not in (MI_MATRIX, MI_COMPRESSED) for kind, _, _ in elements):
+        return
+    end = max(start + nbytes for _, nbytes, start in elements)
+    if end > size:
+        raise DatasetError(path, f"truncated: its variables need {end} bytes, the file has "
+                                 f"{size}")
+
+
+def _check_v5_header(path: Path, size: int) -> None:
+    """A file that is not HDF5 must hold a whole MAT-file v5 header."""
+    with open(path, "rb") as f:
+        header = f.read(HEADER_BYTES)
+    if len(header) < HEADER_BYTES:
+        raise DatasetError(path, f"truncated: {size} bytes, shorter than the "
+                                 f"{HEADER_BYTES}-byte MAT-file header")
+    if header.startswith(b"MATLAB 7.3"):
+        raise DatasetError(path, "damaged: its header says MATLAB v7.3 (HDF5), but h5py "
+                                 "finds no HDF5 superblock (file cut or overwritten)")
+
+
+def _trial_keys_and_lengths(path: Path) -> tuple[list[str], list[int], bool]:
+    """Trial variable names sorted by number (not text), their lengths, and HDF5-ness."""
+    variables, hdf5 = _variables(path)
     trials = sorted((v for v in variables if _TRIAL_KEY.match(v[0])),
                     key=lambda v: _trial_number(v[0]))
     if not trials:

@@ -12,6 +12,7 @@ CNT (the simulator writes FIF, as MNE cannot write CNT).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from seedflow.channels import SEED_62, SEED_EOG, SEED_MASTOIDS, normalise, pick
@@ -82,11 +83,13 @@ def class_index(label: str, classes: dict[int, str], table) -> int:
 
 def open_session(path: Path, subject: str, session: str, *, table: list[TrialRow],
                  table_source, classes: dict[int, str], expected_sfreq: float | None,
-                 reference: str = "none", cnt_data_format: str = "auto") -> SessionSource:
+                 reference: str = "none", cnt_data_format: str = "auto",
+                 accept_warnings: Sequence[str] = ()) -> SessionSource:
     """One continuous recording as a :class:`SessionSource` of the table's trials."""
     path = Path(path)
     rows = rows_for(table, subject, session, table_source)
-    raw = mne_raw.open_raw(path, cnt_data_format=cnt_data_format)
+    raw = mne_raw.open_raw(path, cnt_data_format=cnt_data_format,
+                           accept_warnings=accept_warnings)
     mne_raw.check_sfreq(raw, path, expected_sfreq)
     sfreq = raw.info["sfreq"]
     spans = [(int(round(r.start_s * sfreq)), int(round(r.end_s * sfreq))) for r in rows]
@@ -97,7 +100,8 @@ def open_session(path: Path, subject: str, session: str, *, table: list[TrialRow
     ref = pick(raw.ch_names, SEED_MASTOIDS, path) if reference == "mastoids" else None
     trials = [Trial(r.trial, class_index(r.label, classes, table_source), stop - start)
               for r, (start, stop) in zip(rows, spans)]
-    read_block = mne_raw.block_reader(raw, path, picks, spans, ref, n_referenced=len(SEED_62))
+    read_block = mne_raw.block_reader(raw, path, picks, spans, ref, n_referenced=len(SEED_62),
+                                      accept_warnings=accept_warnings)
     return SessionSource(path=path, ch_names=list(SEED_62), sfreq=sfreq, trials=trials,
                          class_names=[classes[c] for c in sorted(classes)], to_volts=1.0,
                          read_trial=lambda i: read_block(i, 0, trials[i].n_samples),

@@ -11,6 +11,7 @@ named by ``eog_names``, same layout as ``eeg``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -21,6 +22,7 @@ import numpy as np
 import zarr
 from zarr.codecs import BloscCodec
 
+from seedflow.errors import SeedflowError
 from seedflow.io.base import SessionSource
 
 log = logging.getLogger(__name__)
@@ -28,16 +30,28 @@ log = logging.getLogger(__name__)
 COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle")
 
 
+# errno -> what the user is told when a store cannot be written for lack of room
+_NO_ROOM = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded"}
+
+
 @contextlib.contextmanager
 def atomic_directory(final: Path):
-    """Yield a temporary sibling path; move it onto ``final`` only if the block succeeds."""
+    """Yield a temporary sibling path; move it onto ``final`` only if the block succeeds.
+
+    On failure the temporary path is removed (``final``, if it exists, is kept as it was);
+    a full disk or quota is one :class:`SeedflowError` naming ``final``.
+    """
     final = Path(final)
     tmp = final.with_name(final.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         yield tmp
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError) and err.errno in _NO_ROOM:
+            kept = "; the existing store is unchanged" if final.exists() else ""
+            raise SeedflowError(f"{final}: {_NO_ROOM[err.errno]} while writing it; nothing "
+                                f"was written{kept} (free some space and rerun)") from err
         raise
     old = final.with_name(final.name + ".old")
     if final.exists():
