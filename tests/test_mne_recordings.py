@@ -6,6 +6,7 @@ reading, events, channel mapping and error messages. Files written here with MNE
 other conventions are long enough to run through ingest, features and a model; one
 BrainVision recording with ``S  1``/``S  2`` markers runs through the whole workflow."""
 
+import csv
 import json
 import logging
 from pathlib import Path
@@ -433,9 +434,11 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
     assert main(["predict", "--model", str(fold), "--recording", str(vhdr), "--out",
                  str(tmp_path / "pred")]) == 0
     assert_same_predictions(tmp_path / "pred" / "windows.csv", fold / "predictions.csv")
+    # Another cap (one channel more, in another order) with other marker codes.
     other = tmp_path / "other" / "sub-02_task-films_eeg.vhdr"
-    _lab_recording(other, [*CAP, "HEOG", "VEOGb"], trials=2, trial_seconds=20, rest=4,
-                   descriptions=("Stimulus/S 11", "Stimulus/S 12"), fmt="brainvision")
+    onsets = _lab_recording(other, ["AF7", *reversed(CAP), "HEOG", "VEOGb"], trials=2,
+                            trial_seconds=20, rest=4,
+                            descriptions=("Stimulus/S 11", "Stimulus/S 12"), fmt="brainvision")
     capsys.readouterr()
     assert main(["predict", "--model", str(fold), "--recording", str(other), "--out",
                  str(tmp_path / "pred2")]) == 1
@@ -444,3 +447,11 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
            "'Comment/start' (1), 'Stimulus/S 11' (1), 'Stimulus/S 12' (1)" in err
     assert "the training run's setting dataset.event_labels" in err
     assert "give the recording's trials with --labels" in err and "config key" not in err
+    labels = tmp_path / "other.tsv"
+    labels.write_text("onset\tduration\ttrial_type\n" + "".join(
+        f"{t}\t20\t{d}\n" for t, d in zip(onsets, MARKERS)))
+    assert main(["predict", "--model", str(fold), "--recording", str(other), "--labels",
+                 str(labels), "--out", str(tmp_path / "pred2")]) == 0
+    trials = list(csv.DictReader(open(tmp_path / "pred2" / "trials.csv")))
+    assert [(r["subject"], r["label"], r["n_samples"]) for r in trials] == [
+        ("02", "0", "20"), ("02", "1", "20")]

@@ -80,10 +80,13 @@ def reader_config(prep: dict, model_dir: Path, kind: str | None = None,
                   labels: Path | None = None) -> dict:
     """The config :func:`seedflow.datasets.open_source` reads the recording with (paths
     in ``preprocessing.json`` are relative to the model folder; ``labels``, the trials given
-    on the command line, replace the training run's stim channel)."""
+    on the command line, replace the training run's stim channel; the channels are those the
+    model was trained on)."""
     dataset = dict(prep["dataset"])
     if labels is not None:
         dataset["stim_channel"] = None
+    if dataset.get("channels") is None:  # the mne kind's default: the channels trained on
+        dataset["channels"] = list(prep["ch_names"])
     for key in ("root", "trial_table"):
         if dataset.get(key):
             dataset[key] = os.path.normpath(Path(model_dir).resolve() / dataset[key])
@@ -178,7 +181,8 @@ def check_matches(source: SessionSource, prep: dict) -> None:
         detail = (f"missing {', '.join(missing) or 'none'}; not in the training data "
                   f"{', '.join(extra) or 'none'}" if missing or extra else "different order")
         raise SeedflowError(f"{source.path}: channels differ from the model's training data "
-                            f"({len(got)} vs {len(want)} channels: {detail})")
+                            f"({len(got)} vs {len(want)} channels: {detail}; read from the "
+                            f"recording: {', '.join(source.file_channels or source.ch_names)})")
     if float(source.sfreq) != float(prep["sfreq"]):
         raise SeedflowError(f"{source.path}: sampling rate {source.sfreq:g} Hz, the model "
                             f"was trained at {prep['sfreq']:g} Hz")
