@@ -92,7 +92,8 @@ def read(raw: mne.io.BaseRaw, path: Path, events_path: Path | None,
     """(where the events come from, the events) of a recording."""
     if events_path is not None and stim_channel:
         raise DatasetError(path, f"events would come both from {events_path} and from stim "
-                                 f"channel {stim_channel!r}: remove one", key="dataset.stim_channel")
+                                 f"channel {stim_channel!r}: remove one",
+                           key="dataset.stim_channel")
     if events_path is not None:
         return Path(events_path), read_tsv(events_path)
     if stim_channel:

@@ -5,8 +5,8 @@ Attributes: ``sfreq``, ``ch_names``, ``trial_ids``, ``trial_start``/``trial_stop
 stop exclusive; trials are concatenated in time), ``labels`` (class indices),
 ``class_names``, ``bad_channels``, ``source_file``, ``units``, ``subject``, ``session``,
 ``eog_names``, ``channel_map`` (the file's channel name -> stored name, EEG then EOG, for
-readers that find channels by name). ``<store>/eog`` (only when the recording has EOG channels): the EOG channels
-named by ``eog_names``, same layout as ``eeg``.
+readers that find channels by name). ``<store>/eog`` (only when the recording has EOG
+channels): the EOG channels named by ``eog_names``, same layout as ``eeg``.
 """
 
 from __future__ import annotations
