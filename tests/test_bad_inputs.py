@@ -115,7 +115,8 @@ def test_missing_and_duplicated_channels(tmp_path):
                   "1_1_20200101.fif: missing channels: CB1, OZ")
     names = [*SEED_62[:-1], "Fp1"]  # FP1 twice once the names are normalised
     _assert_fails(_seed_ger(tmp_path, names=names), tmp_path,
-                  "1_1_20200101.fif: duplicated channels: Fp1")
+                  "1_1_20200101.fif: duplicated channels: FP1 and Fp1 name the same electrode "
+                  r"\(the file has: FP1, FPZ")
 
 
 def test_wrong_sampling_rate(tmp_path):
@@ -145,7 +146,8 @@ def test_event_before_the_recording_and_without_duration(tmp_path):
     events = tmp_path / "sub-1_events.tsv"
     config = {"dataset": {"kind": "mne", "root": str(tmp_path), "event_labels": {"a": "x"}}}
     for text, problem in (("-1\t2\ta\n", "trial 1 starts before the recording"),
-                          ("1\t0\ta\n", "event 'a' at 1 s has no duration"),
-                          ("1\t1\tb\n", "no events described as a")):
+                          ("1\t0\ta\n", "event 'a' at 1 s lasts 0 s \\(0 samples at 250 Hz\\): "
+                                        "a marker, not a trial"),
+                          ("1\t1\tb\n", "no events described as 'a'; the file has: 'b' \\(1\\)")):
         events.write_text("onset\tduration\ttrial_type\n" + text)
         _assert_fails(config, tmp_path, f"sub-1_events.tsv: {problem}")

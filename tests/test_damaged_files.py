@@ -7,6 +7,7 @@ import os
 import re
 import struct
 import time
+import warnings
 from pathlib import Path
 
 import h5py
@@ -107,7 +108,7 @@ def _assert_whole(store_path: Path, path: Path, n_times: int, **read) -> None:
     store = SessionStore.open(store_path)
     raw = mne.io.read_raw(path, preload=True, verbose="error", **read)
     names = {normalise(name): name for name in raw.ch_names}
-    expected = raw.get_data(picks=[names[name] for name in store.ch_names])
+    expected = raw.get_data(picks=[names[normalise(name)] for name in store.ch_names])
     assert raw.n_times == n_times and store.trial_stop[-1] == n_times
     np.testing.assert_allclose(store.eeg[:], expected.astype(np.float32), rtol=1e-6)
 
@@ -419,3 +420,31 @@ def test_simulated_mat_files_are_the_same_bytes_in_every_run(tmp_path, monkeypat
         monkeypatch.undo()
         simulate.write_seed_features(recording, tmp_path / "f2.mat", sfreq=200)
         assert (tmp_path / "f1.mat").read_bytes() == (tmp_path / "f2.mat").read_bytes()
+
+
+def test_marker_before_the_first_sample_is_no_damage_but_one_cut_at_the_end_is(tmp_path):
+    """MNE limits annotations crossing either end of the data: at the start (a marker just
+    before the first sample, as ANT amplifiers write) that is harmless; at the end the file
+    was cut inside an event. (MNE does not say which end: an annotation ending at the last
+    sample tells, so here the recording runs on 2 s after the last trial.)"""
+    data = np.random.default_rng(0).standard_normal((len(NAMES), int(22 * SFREQ))) * 1e-5
+    raw = mne.io.RawArray(data, mne.create_info(NAMES, SFREQ, "eeg"), verbose="error")
+    raw.set_meas_date(0)
+    annotations = mne.Annotations([-0.01, *[o for o, _, _ in TRIALS]],
+                                  [0.02, *[d for _, d, _ in TRIALS]],
+                                  ["Marker/Impedance", *[k for _, _, k in TRIALS]],
+                                  orig_time=raw.info["meas_date"])
+    path = tmp_path / "sub-1_raw.fif"
+    with mne.utils.use_log_level("error"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw.set_annotations(annotations)
+    raw.save(path, verbose="error")
+    _ingest(path, tmp_path / "start.zarr")  # the marker at the start is only logged
+
+    # A BrainVision data file cut at a whole sample inside the last trial (12-20 s).
+    (tmp_path / "cut").mkdir()
+    path = _recording(tmp_path / "cut", "brainvision")
+    data = path.with_suffix(".eeg")
+    data.write_bytes(data.read_bytes()[:int(16 * SFREQ) * len(NAMES) * 4])
+    _assert_stops(path, r"MNE warns 'Limited 1 annotation\(s\) that were expanding "
+                        r"outside the data range", tmp_path)

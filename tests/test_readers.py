@@ -145,7 +145,7 @@ def test_mne_kind_trials_from_events_tsv_or_annotations(tmp_path):
     assert [(r.subject, r.session, len(r.extra_inputs)) for r in found] == [
         ("01", "a", 0), ("02", "1", 1)]
     _, store = _ingest(config, tmp_path)
-    assert store.ch_names == ["FP1", "FZ", "CZ", "OZ"]  # one spelling, SEED's
+    assert store.ch_names == ["Fp1", "Fz", "Cz", "Oz"]  # standard 10-05 spelling
     assert store.attrs["eog_names"] == ["EOG1"]
     assert store.class_names == ["positive", "negative"] and store.labels == [1, 0]
     assert store.trial_stop == [500, 750]

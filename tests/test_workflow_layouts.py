@@ -23,7 +23,7 @@ LAYOUTS = {  # layout -> (sessions, simulated files, sampling rate, channels, cl
     "seed-iv": (2, 2, 200, 62, ["neutral", "sad", "fear", "happy"]),
     "seed-v": (2, 3, 1000, 62, SEED_V_CLASSES),
     "dreamer": (1, 1, 128, 14, ["low", "high"]),
-    "mne": (1, 0, 1000, 62, SEED_V_CLASSES),
+    "mne": (1, 0, 1000, 64, SEED_V_CLASSES),  # every 10-05 channel: SEED's 62, M1, M2
 }
 TRIALS, SECONDS = 6, 4
 RUN = {"recognition": {"models": ["svm"], "train_trials": 3},

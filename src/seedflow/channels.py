@@ -1,13 +1,17 @@
-"""SEED channel names, 9 x 9 electrode grids (SEED, DREAMER) and an MNE montage."""
+"""Channel names (any common convention matched to standard 10-05 names), SEED's channel
+list, 9 x 9 electrode grids (SEED, DREAMER) and an MNE montage."""
 
 from __future__ import annotations
 
 import functools
+import logging
 
 import mne
 import numpy as np
 
-from seedflow.errors import DatasetError
+from seedflow.errors import DatasetError, SeedflowError
+
+log = logging.getLogger(__name__)
 
 SEED_62 = (
     "FP1 FPZ FP2 AF3 AF4 F7 F5 F3 F1 FZ F2 F4 F6 F8 FT7 FC5 FC3 FC1 FCZ FC2 FC4 FC6 FT8 "
@@ -50,45 +54,132 @@ DREAMER_GRID = (
 _EXTRA_POSITIONS = {"CB1": (-0.043, -0.106, 0.006), "CB2": (0.044, -0.107, 0.006)}
 
 
+# Old 10-20 names of the temporal electrodes and their 10-05 names.
+OLD_NAMES = {"T3": "T7", "T4": "T8", "T5": "P7", "T6": "P8"}
+# Prefixes of clinical systems (EDF from Nihon Kohden, Natus: "EEG Fp1-Ref", "POL Fp1").
+_PREFIXES = ("EEG ", "POL ")
+# Reference suffixes after a hyphen: a channel "Fp1-A1" is Fp1 recorded against A1.
+_REFERENCE_SUFFIXES = frozenset(
+    "REF LE RE AR AV AVG CAR A1 A2 A1A2 M1 M2 M1M2 LM".split())
+_REFERENCE_MONTAGE = "colin27_1005"  # MNE's 10-05 montage (formerly standard_1005)
+
+
+def _cleaned(name: str) -> str:
+    """Upper case without prefix, trailing dots (PhysioNet "Fc5.", "Cz.."), spaces or
+    reference suffix."""
+    key = str(name).strip()
+    for prefix in _PREFIXES:
+        if key.upper().startswith(prefix):
+            key = key[len(prefix):]
+    key = key.upper().replace(" ", "").rstrip(".")
+    stem, hyphen, suffix = key.rpartition("-")
+    if hyphen and stem and suffix in _REFERENCE_SUFFIXES:
+        key = stem.rstrip(".")
+    return key
+
+
+@functools.lru_cache(maxsize=1)
+def _standard_names() -> dict[str, str]:
+    """Upper-case name -> standard spelling, for every name of MNE's 10-05 montage (the old
+    names T3-T6 pointing to their 10-05 names) and SEED's cerebellar CB1, CB2."""
+    names = mne.channels.make_standard_montage(_REFERENCE_MONTAGE).ch_names
+    table = {n.upper(): n for n in names if n.upper() not in OLD_NAMES}
+    table.update({old: table[new] for old, new in OLD_NAMES.items()})
+    table.update({n: n for n in _EXTRA_POSITIONS})
+    return table
+
+
+def standard_name(name: str) -> str | None:
+    """The standard 10-05 spelling of a channel name in any common convention (case,
+    trailing dots, EEG/POL prefix, reference suffix, old names T3-T6), or None if it names
+    no 10-05 electrode (nor SEED's CB1, CB2)."""
+    return _standard_names().get(_cleaned(name))
+
+
 def normalise(name: str) -> str:
-    """One spelling for a channel name: upper case, no spaces or reference suffix."""
-    return name.strip().upper().replace(" ", "").removesuffix("-REF")
+    """One key per electrode for comparing names: the upper-case 10-05 name when there is
+    one ("EEG T3-Ref", "T7" and "t7." are all T7), else the cleaned upper-case name."""
+    key = _cleaned(name)
+    standard = _standard_names().get(key)
+    return standard.upper() if standard else key
+
+
+def in_standard_order(names) -> list[str]:
+    """10-05 names ordered as stored by default: SEED's 62 in SEED's order, then the others
+    in the order of MNE's 10-05 montage."""
+    order: dict[str, int] = {}
+    for key in [*SEED_62, *(v.upper() for v in _standard_names().values())]:
+        order.setdefault(key, len(order))
+    return sorted(names, key=lambda n: order[normalise(n)])
 
 
 def pick(available, wanted, path) -> list[int]:
-    """Index in ``available`` of each ``wanted`` channel, matched by normalised name.
+    """Index in ``available`` of each ``wanted`` channel, matched by :func:`normalise`.
 
-    Raises :class:`DatasetError` naming ``path`` if a wanted channel is missing or a name
-    occurs twice in ``available`` once normalised (FP1 and Fp1 are the same electrode).
+    Raises :class:`DatasetError` naming ``path`` and listing the file's channels if a wanted
+    channel is missing or one electrode occurs twice in ``available`` (FP1 and Fp1, T3 and
+    T7).
     """
     index: dict[str, int] = {}
+    wanted_keys = {normalise(w) for w in wanted}
     duplicated = []
     for i, name in enumerate(available):
         key = normalise(name)
-        if key in index:
-            duplicated.append(name)
+        if key in index and key in wanted_keys:
+            duplicated.append(f"{available[index[key]]} and {name}")
         index[key] = i
-    wanted_keys = {normalise(w) for w in wanted}
-    duplicated = [d for d in duplicated if normalise(d) in wanted_keys]
     if duplicated:
-        raise DatasetError(path, f"duplicated channels: {', '.join(duplicated)}")
+        raise DatasetError(path, f"duplicated channels: {'; '.join(duplicated)} name the same "
+                                 f"electrode (the file has: {', '.join(available)})")
     missing = [w for w in wanted if normalise(w) not in index]
     if missing:
-        raise DatasetError(path, f"missing channels: {', '.join(missing)}")
+        raise DatasetError(path, f"missing channels: {', '.join(missing)} (expected: "
+                                 f"{', '.join(wanted)}; the file has: {', '.join(available)})")
     return [index[normalise(w)] for w in wanted]
 
 
+def _grid_cells(grid) -> dict[str, tuple[int, int]]:
+    return {cell: (row, col) for row, line in enumerate(grid)
+            for col, cell in enumerate(line.split()) if cell != "-"}
+
+
 def grid_positions(ch_names, grid=SEED_GRID) -> np.ndarray:
-    """(row, col) on the grid for each channel; channels absent from the grid raise."""
-    where = {}
-    for row, line in enumerate(grid):
-        for col, cell in enumerate(line.split()):
-            if cell != "-":
-                where[cell] = (row, col)
+    """(row, col) on the grid for each channel; a channel absent from the grid raises (the
+    feature GAN needs every channel on the grid; models use :func:`grid_placement`)."""
+    where = _grid_cells(grid)
     missing = [ch for ch in ch_names if normalise(ch) not in where]
     if missing:
-        raise ValueError(f"channels not on the electrode grid: {', '.join(missing)}")
-    return np.array([where[normalise(ch)] for ch in ch_names], dtype=int)
+        raise SeedflowError(f"channels not on the 9 x 9 electrode grid: {', '.join(missing)} "
+                            f"(channels: {', '.join(ch_names)}; the grid holds "
+                            f"{', '.join(where)}): the feature-level GAN and its augmentation "
+                            f"need every channel on the grid: leave the others out with "
+                            f"dataset.channels, or turn synthesis.feature_gan and "
+                            f"synthesis.augmentation off")
+    return np.array([where[normalise(ch)] for ch in ch_names], dtype=int).reshape(-1, 2)
+
+
+@functools.lru_cache(maxsize=32)
+def grid_placement(ch_names: tuple[str, ...], grid) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each channel on the grid, its (row, col)) for grid representations.
+
+    Channels not on the grid are left out (logged once per process and channel set); no
+    channel on the grid is an error: a grid model would see nothing but zeros.
+    """
+    where = _grid_cells(grid)
+    placed = [i for i, ch in enumerate(ch_names) if normalise(ch) in where]
+    left_out = [ch for ch in ch_names if normalise(ch) not in where]
+    if not placed:
+        raise SeedflowError(f"no channel on the 9 x 9 electrode grid that grid models (and "
+                            f"tsception's hemispheres) need (channels: {', '.join(ch_names)}; "
+                            f"the grid holds {', '.join(where)}): use a model on flat "
+                            f"features (dnn, lstm, svm, logreg) or ingest 10-05 channels "
+                            f"(dataset.channels)")
+    if left_out:
+        log.warning("%d of %d channels are not on the 9 x 9 electrode grid and are left out "
+                    "of grid representations: %s", len(left_out), len(ch_names),
+                    ", ".join(left_out))
+    positions = np.array([where[normalise(ch_names[i])] for i in placed], dtype=int)
+    return np.array(placed, dtype=int), positions
 
 
 def grid_for(ch_names) -> tuple[str, ...]:
@@ -100,8 +191,9 @@ def grid_for(ch_names) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _reference_positions() -> dict[str, np.ndarray]:
-    montage = mne.channels.make_standard_montage("colin27_1005")
-    positions = {normalise(k): v for k, v in montage.get_positions()["ch_pos"].items()}
+    montage = mne.channels.make_standard_montage(_REFERENCE_MONTAGE)
+    positions = {k.upper(): v for k, v in montage.get_positions()["ch_pos"].items()
+                 if k.upper() not in OLD_NAMES}  # T3 is T7 (normalise maps the old names)
     positions.update({k: np.array(v) for k, v in _EXTRA_POSITIONS.items()})
     return positions
 

@@ -122,6 +122,16 @@ def reader_settings(config: dict, relative_to: Path) -> dict:
     return {"dataset": dataset, "simulation": config["simulation"]}
 
 
+def cnt_data_format(dataset: dict, layout_name: str) -> str:
+    """Sample size of Neuroscan CNT files: ``dataset.cnt_data_format``, or where it is null,
+    int32 for the SEED-family amplifiers (seed-v, seed-ger, seed-fra) and MNE's inference
+    (``auto``) for the ``mne`` kind."""
+    chosen = dataset.get("cnt_data_format")
+    if chosen is not None:
+        return chosen
+    return "int32" if layout_name in _CNT_KINDS else "auto"
+
+
 def open_source(config: dict, recording: Recording) -> SessionSource:
     """Open one recording for streaming ingest."""
     ds, name = config["dataset"], layout(config)
@@ -132,7 +142,7 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
         return seed.open_session(recording.path, recording.extra_inputs[0], sfreq=sfreq)
     if name == "seed-iv":
         return seed_iv.open_session(recording.path, recording.session, sfreq=sfreq)
-    cnt_format = ds.get("cnt_data_format", "auto")
+    cnt_format = cnt_data_format(ds, name)
     accept = ds.get("accept_warnings", [])
     if name in _CNT_KINDS:
         if recording.extra_inputs:
@@ -147,6 +157,7 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
                                    table=table, table_source=table_path, classes=classes,
                                    expected_sfreq=expected,
                                    reference=ds.get("reference", "none"),
+                                   allow_overlap=ds.get("allow_overlap", False),
                                    cnt_data_format=cnt_format, accept_warnings=accept)
     if name == "dreamer":
         return dreamer.open_session(recording.path, recording.subject,
@@ -157,4 +168,7 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
     return mne_raw.open_session(recording.path, event_labels=ds.get("event_labels") or {},
                                 channels=ds.get("channels"),
                                 events_path=(recording.extra_inputs or [None])[0],
+                                stim_channel=ds.get("stim_channel"),
+                                trial_seconds=ds.get("trial_seconds"),
+                                allow_overlap=ds.get("allow_overlap", False),
                                 cnt_data_format=cnt_format, accept_warnings=accept)

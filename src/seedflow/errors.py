@@ -6,9 +6,15 @@ class SeedflowError(Exception):
 
 
 class DatasetError(SeedflowError):
-    """A dataset file cannot be used: corrupt, truncated, or not in the expected layout."""
+    """A dataset file cannot be used: corrupt, truncated, or not in the expected layout.
 
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
+    ``key``: the config key that would change the outcome, named at the end of the message
+    (``seedflow predict``, whose user cannot set config keys, names the training run's
+    setting or its command-line option instead).
+    """
+
+    def __init__(self, path, problem: str, key: str | None = None):
+        super().__init__(f"{path}: {problem}" + (f" (config key {key})" if key else ""))
         self.path = path
         self.problem = problem
+        self.key = key

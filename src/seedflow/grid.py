@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from seedflow.channels import grid_for, grid_positions
+from seedflow.channels import grid_for, grid_placement
 
 
 def to_grid(values: np.ndarray, ch_names, grid=None) -> np.ndarray:
     """(..., channels, features) -> (..., rows, cols, features); empty cells are 0.
 
     ``grid`` defaults to the grid of the channel set (DREAMER's 14 channels or SEED's 62).
+    Channels that have no cell on the grid are left out (logged); none on it is an error.
     """
     grid = grid_for(ch_names) if grid is None else grid
-    positions = grid_positions(ch_names, grid)
+    placed, positions = grid_placement(tuple(ch_names), grid)
     rows, cols = len(grid), max(len(line.split()) for line in grid)
     out = np.zeros((*values.shape[:-2], rows, cols, values.shape[-1]), dtype=values.dtype)
-    out[..., positions[:, 0], positions[:, 1], :] = values
+    out[..., positions[:, 0], positions[:, 1], :] = values[..., placed, :]
     return out
 
 

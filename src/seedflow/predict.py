@@ -24,7 +24,7 @@ import numpy as np
 
 from seedflow import datasets, features, representations
 from seedflow.channels import normalise
-from seedflow.errors import SeedflowError
+from seedflow.errors import DatasetError, SeedflowError
 from seedflow.io import mne_raw, seed_v
 from seedflow.io.base import SessionSource
 from seedflow.io.zarr_store import write_session
@@ -38,6 +38,9 @@ SUFFIXES = {"seed": (".mat",), "seed-iv": (".mat",), "dreamer": (".mat",),
             "seed-v": (".cnt", ".fif"), "seed-ger": (".cnt", ".fif"),
             "seed-fra": (".cnt", ".fif"), "mne": mne_raw.EXTENSIONS}
 _TABLE_KINDS = ("seed-v", "seed-ger", "seed-fra")
+# Settings of the training run that decide a recording's trials, which --labels replaces.
+_TRIAL_SETTINGS = ("dataset.event_labels", "dataset.trial_seconds", "dataset.stim_channel",
+                   "dataset.allow_overlap")
 
 
 @dataclass(frozen=True)
@@ -66,16 +69,24 @@ def load_preprocessing(model_dir: Path) -> dict:
         raise SeedflowError(f"{path}: no {', '.join(missing)} recorded (a model trained by "
                             f"an older seedflow: train it again)")
     if prep.get("official_features"):
-        raise SeedflowError(f"{model_dir}: trained on SEED's official features "
-                            "(dataset.features: official), which predict cannot compute "
-                            "for a new recording; train on computed features instead")
+        raise SeedflowError(f"{model_dir}: trained on SEED's official features (the "
+                            "training run's setting dataset.features: official), which "
+                            "predict cannot compute for a new recording; train on computed "
+                            "features instead")
     return prep
 
 
-def reader_config(prep: dict, model_dir: Path, kind: str | None = None) -> dict:
+def reader_config(prep: dict, model_dir: Path, kind: str | None = None,
+                  labels: Path | None = None) -> dict:
     """The config :func:`seedflow.datasets.open_source` reads the recording with (paths
-    in ``preprocessing.json`` are relative to the model folder)."""
+    in ``preprocessing.json`` are relative to the model folder; ``labels``, the trials given
+    on the command line, replace the training run's stim channel; the channels are those the
+    model was trained on)."""
     dataset = dict(prep["dataset"])
+    if labels is not None:
+        dataset["stim_channel"] = None
+    if dataset.get("channels") is None:  # the mne kind's default: the channels trained on
+        dataset["channels"] = list(prep["ch_names"])
     for key in ("root", "trial_table"):
         if dataset.get(key):
             dataset[key] = os.path.normpath(Path(model_dir).resolve() / dataset[key])
@@ -132,7 +143,8 @@ def _extra_inputs(config: dict, name: str, path: Path, labels: Path | None) -> t
                                 f"(--labels, TSV: session, trial, start_s, end_s, label)")
         return (Path(table),) if table else ()
     if name == "mne":
-        events = labels or mne_raw.events_file(path)
+        beside = None if config["dataset"].get("stim_channel") else mne_raw.events_file(path)
+        events = labels or beside
         return (events,) if events else ()
     if labels is not None:
         raise SeedflowError(f"--labels {labels}: dataset kind '{name}' takes its labels "
@@ -169,7 +181,8 @@ def check_matches(source: SessionSource, prep: dict) -> None:
         detail = (f"missing {', '.join(missing) or 'none'}; not in the training data "
                   f"{', '.join(extra) or 'none'}" if missing or extra else "different order")
         raise SeedflowError(f"{source.path}: channels differ from the model's training data "
-                            f"({len(got)} vs {len(want)} channels: {detail})")
+                            f"({len(got)} vs {len(want)} channels: {detail}; read from the "
+                            f"recording: {', '.join(source.file_channels or source.ch_names)})")
     if float(source.sfreq) != float(prep["sfreq"]):
         raise SeedflowError(f"{source.path}: sampling rate {source.sfreq:g} Hz, the model "
                             f"was trained at {prep['sfreq']:g} Hz")
@@ -182,20 +195,40 @@ class _Prepared:
         self.folder, self.request, self.sessions = folder, request, {}
 
     def session(self, model_dir: Path, prep: dict) -> representations.Session:
-        config = reader_config(prep, model_dir, self.request.kind)
+        config = reader_config(prep, model_dir, self.request.kind, self.request.labels)
         key = json.dumps([config, prep["ingest"], prep["features"]], sort_keys=True)
         if key not in self.sessions:
-            recording, source = open_recording(config, self.request)
-            check_matches(source, prep)
             folder = self.folder / str(len(self.sessions))
             raw, feats = folder / "raw.zarr", folder / "features.zarr"
-            write_session(source, raw, chunk_seconds=prep["ingest"]["chunk_seconds"],
-                          attrs={"subject": recording.subject, "session": recording.session,
-                                 "dataset": config["dataset"]["kind"]})
+            try:
+                recording, source = open_recording(config, self.request)
+                check_matches(source, prep)
+                write_session(source, raw, chunk_seconds=prep["ingest"]["chunk_seconds"],
+                              min_trial_seconds=prep["features"]["window_seconds"],
+                              attrs={"subject": recording.subject,
+                                     "session": recording.session,
+                                     "dataset": config["dataset"]["kind"]})
+            except DatasetError as err:
+                if err.key is None:
+                    raise
+                raise SeedflowError(f"{err.path}: {err.problem} "
+                                    f"({_setting(err.key, config, prep, model_dir)})") from err
             features.extract(raw, feats, features.FeatureSpec.from_config(prep["features"]))
             self.sessions[key] = representations.Session(recording.subject,
                                                          recording.session, feats, raw)
         return self.sessions[key]
+
+
+def _setting(key: str, config: dict, prep: dict, model_dir: Path) -> str:
+    """What a ``predict`` user is told instead of a config key they cannot set: the training
+    run's setting and, for the trials, the command-line option that replaces it."""
+    section, name = key.split(".", 1)
+    value = (config if section == "dataset" else prep)[section].get(name)
+    kept = (f"the training run's setting {key} = {json.dumps(value)}, kept in "
+            f"{Path(model_dir) / 'preprocessing.json'}")
+    if key in _TRIAL_SETTINGS:
+        return f"{kept}; give the recording's trials with --labels"
+    return f"{kept}: predict reads a recording as the model was trained"
 
 
 def _model(model_dir: Path, n_classes: int):

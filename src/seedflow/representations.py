@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from seedflow.channels import grid_for, grid_positions
+from seedflow.channels import grid_for, grid_placement
 from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
 from seedflow.grid import four_d, to_grid, window_groups
@@ -114,20 +114,22 @@ def hemisphere_order(ch_names) -> tuple[np.ndarray, int]:
 
     Returns the order and the number of left (= right) electrodes. Left and right come from
     the electrode grid (columns left/right of the middle); a left electrode without a
-    mirrored partner goes with the rest (used only by the whole-scalp kernel).
+    mirrored partner, and a channel not on the grid, go with the rest (used only by the
+    whole-scalp kernel).
     """
     grid = grid_for(ch_names)
-    positions = [tuple(p) for p in grid_positions(ch_names, grid)]
+    placed, cells = grid_placement(tuple(ch_names), grid)
+    positions = {int(i): tuple(cell) for i, cell in zip(placed, cells)}
     middle = (max(len(line.split()) for line in grid) - 1) / 2
-    where = {p: i for i, p in enumerate(positions)}
+    where = {p: i for i, p in positions.items()}
     left, right = [], []
-    for i in sorted(range(len(positions)), key=lambda i: positions[i]):
+    for i in sorted(positions, key=lambda i: positions[i]):
         row, col = positions[i]
         partner = where.get((row, int(2 * middle - col)))
         if col < middle and partner is not None:
             left.append(i)
             right.append(partner)
-    rest = [i for i in range(len(positions)) if i not in left and i not in right]
+    rest = [i for i in range(len(ch_names)) if i not in left and i not in right]
     return np.array(left + right + rest, dtype=np.int64), len(left)
 
 

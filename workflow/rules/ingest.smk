@@ -16,6 +16,7 @@ rule ingest:
         dataset=config["dataset"],
         simulation=config["simulation"],
         chunk_seconds=config["ingest"]["chunk_seconds"],
+        min_trial_seconds=config["features"]["window_seconds"],
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -13,11 +13,13 @@ from seedflow.errors import DatasetError
 
 @dataclass(frozen=True)
 class Trial:
-    """One stimulus presentation: its number in the session, class index and length."""
+    """One stimulus presentation: its number in the session, class index and length
+    (``origin``: what in the file it comes from, for messages)."""
 
     trial_id: int
     label: int
     n_samples: int
+    origin: str = ""
 
 
 @dataclass
@@ -26,7 +28,8 @@ class SessionSource:
 
     Rows returned by the read functions are ``ch_names`` then ``eog_names``. Readers of long
     continuous recordings also give ``read_block(index, start, stop)`` (samples within the
-    trial) so that ingest never holds more than one block in memory.
+    trial) so that ingest never holds more than one block in memory. Readers that find
+    channels by name give ``file_channels``: the file's name of each row.
     """
 
     path: Path
@@ -38,6 +41,7 @@ class SessionSource:
     read_trial: Callable[[int], np.ndarray] = field(repr=False)  # (index) -> float array (channels, n_samples)
     eog_names: list[str] = field(default_factory=list)
     read_block: Callable[[int, int, int], np.ndarray] | None = field(default=None, repr=False)
+    file_channels: list[str] | None = None
 
     def _checked(self, data, trial: Trial, n_samples: int) -> np.ndarray:
         data = np.asarray(data)

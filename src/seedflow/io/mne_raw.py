@@ -20,31 +20,32 @@ truncated instead of being read past its end.
 from __future__ import annotations
 
 import contextlib
-import csv
 import logging
 import re
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import mne
 import numpy as np
 
-from seedflow.channels import SEED_62, normalise, pick
+from seedflow.channels import in_standard_order, pick, standard_name
 from seedflow.errors import DatasetError
+from seedflow.io import events
 from seedflow.io.base import SessionSource, Trial
 
 log = logging.getLogger(__name__)
 
-CNT_HINT = ("set dataset.cnt_data_format to int16 or int32 (SEED-family recordings are "
-            "int32); MNE cannot infer it for this file, see mne-python #6535")
+
+CNT_HINT = ("MNE cannot infer whether its samples are int16 or int32 (mne-python #6535); "
+            "give the sample size (SEED-family amplifiers record int32)")
 # Neuroscan CNT: 900-byte setup header, then 75 bytes per channel, then the samples.
 _CNT_SETUP_BYTES, _CNT_CHANNEL_BYTES = 900, 75
 _CNT_EVENT_TABLE_OFFSET = 886  # header field: byte offset of the event table (int32)
 _CNT_EVENT_TABLE_HEADER = 9  # event table: type (1 byte), length, offset (int32 each)
 
 _MIXED_RATES = "mixed sampling frequencies and preload=False"
+_LIMITED = "annotation(s) that were expanding outside the data range"
 # Parts of MNE's warning texts that mean a damaged file or lost or wrong samples or events.
 DAMAGE_WARNINGS = (
     "Number of records from the header does not match the file size",  # EDF/BDF cut short
@@ -54,7 +55,7 @@ DAMAGE_WARNINGS = (
     "Unsupported physical dimension",  # GDF: unit unknown, values not in volts
     _MIXED_RATES,  # EDF: edge artefacts at each block of a channel at a lower rate
     "annotation(s) that were outside data range",  # events after the end: dropped
-    "annotation(s) that were expanding outside the data range",  # events cut at the end
+    _LIMITED,  # an event cut at the end (one cut at the start is harmless: see open_raw)
     "Invalid tag with only",  # FIF cut inside a tag
     "FIF tag directory missing",  # FIF directory lost
     "FIF raw buffer could not be read",  # FIF samples replaced by zeros
@@ -130,11 +131,13 @@ def open_raw(path: Path, *, cnt_data_format: str = "auto",
                 raw = mne.io.read_raw(path, preload=False, verbose="warning")
         except OverflowError as err:  # older MNE on long CNT files (mne-python #6535)
             raise DatasetError(path, f"int32 overflow in MNE's CNT reader ({err}); "
-                                     f"{CNT_HINT}") from err
+                                     f"{CNT_HINT}", key="dataset.cnt_data_format") from err
         except Exception as err:  # MNE raises many types for damaged or unknown files
-            hint = f"; {CNT_HINT}" if cnt and "data_format" in str(err) else ""
+            sample_size = cnt and "data_format" in str(err)
             problem = _with_warnings(_first_problem(err), caught)
-            raise DatasetError(path, f"MNE cannot read this recording ({problem}){hint}") \
+            raise DatasetError(path, f"MNE cannot read this recording ({problem})"
+                                     + (f"; {CNT_HINT}" if sample_size else ""),
+                               key="dataset.cnt_data_format" if sample_size else None) \
                 from err
         if cnt:
             _check_cnt_complete(raw, path)
@@ -143,7 +146,23 @@ def open_raw(path: Path, *, cnt_data_format: str = "auto",
         if path.suffix.lower() == ".vhdr":
             _check_brainvision_data(raw, path)
         _check_last_sample(raw, path, caught)
+        _forgive_limited_at_start(raw, path, caught)
     return raw
+
+
+def _forgive_limited_at_start(raw: mne.io.BaseRaw, path: Path, caught: list) -> None:
+    """MNE limits an annotation crossing either end of the data to the data and warns. At
+    the end that is a recording cut short (damage); at the start it is a marker written
+    just before the first sample (ANT amplifiers put one at position 0): logged only. MNE
+    does not say which end, so an annotation now ending at the last sample tells."""
+    ann = raw.annotations
+    ends = ann.onset + ann.duration - raw.first_time  # onsets count from the origin
+    at_end = np.any(np.abs(ends - raw.n_times / raw.info["sfreq"]) <= 1 / raw.info["sfreq"])
+    if at_end:
+        return
+    for w in [w for w in caught if _LIMITED in str(w.message)]:
+        caught.remove(w)
+        log.info("%s: %s (at the start of the recording)", path, _printable(str(w.message)))
 
 
 def _check_last_sample(raw: mne.io.BaseRaw, path: Path, caught: list) -> None:
@@ -286,13 +305,6 @@ def check_sfreq(raw: mne.io.BaseRaw, path: Path, expected: float | None) -> None
 EXTENSIONS = (".fif", ".edf", ".bdf", ".vhdr", ".set", ".cnt", ".gdf")
 
 
-@dataclass(frozen=True)
-class Event:
-    onset_s: float
-    duration_s: float
-    description: str
-
-
 def discover(root: Path) -> list[tuple[str, str, Path]]:
     """(subject, session, file) for ``sub-<s>[_ses-<k>]_*.<ext>`` files under ``root``."""
     root = Path(root)
@@ -320,66 +332,60 @@ def events_file(path: Path) -> Path | None:
     return next((p for p in (Path(path).with_name(c) for c in candidates) if p.is_file()), None)
 
 
-def read_events(path: Path) -> list[Event]:
-    """Events from a BIDS events TSV (columns onset, duration, trial_type)."""
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f, delimiter="\t")
-        missing = {"onset", "duration", "trial_type"} - set(reader.fieldnames or [])
-        if missing:
-            raise DatasetError(path, f"events file lacks columns {', '.join(sorted(missing))}")
-        try:
-            return [Event(float(r["onset"]), float(r["duration"]), r["trial_type"].strip())
-                    for r in reader]
-        except ValueError as err:
-            raise DatasetError(path, f"bad onset or duration ({err})") from err
-
-
-def _annotation_events(raw: mne.io.BaseRaw) -> list[Event]:
-    ann = raw.annotations
-    # Onsets count from the recording's origin; samples count from the first one kept.
-    return [Event(float(o) - raw.first_time, float(d), str(desc))
-            for o, d, desc in zip(ann.onset, ann.duration, ann.description)]
-
-
 def open_session(path: Path, *, event_labels: dict[str, str], channels: list[str] | None,
-                 events_path: Path | None = None, cnt_data_format: str = "auto",
+                 events_path: Path | None = None, stim_channel: str | None = None,
+                 trial_seconds=None, allow_overlap: bool = False,
+                 cnt_data_format: str = "auto",
                  accept_warnings: Sequence[str] = ()) -> SessionSource:
-    """A recording with labelled events as trials (``event_labels``: description -> class)."""
+    """A recording with labelled events as trials (``event_labels``: description -> class;
+    see :mod:`seedflow.io.events`), its channels stored under their 10-05 names."""
     path = Path(path)
+    event_labels = {str(k): str(v) for k, v in (event_labels or {}).items()}  # YAML: 1 -> "1"
     if not event_labels:
-        raise DatasetError(path, "config key dataset.event_labels is empty: no event "
-                                 "description is mapped to a class")
-    raw = open_raw(path, cnt_data_format=cnt_data_format, accept_warnings=accept_warnings)
+        raise DatasetError(path, "no event description is mapped to a class (empty)",
+                           key="dataset.event_labels")
+    raw = open_raw(path, cnt_data_format=cnt_data_format,
+                   accept_warnings=accept_warnings)
     sfreq = raw.info["sfreq"]
-    source = events_path or path
-    events = read_events(events_path) if events_path else _annotation_events(raw)
-    events = [e for e in events if e.description in event_labels]
-    if not events:
-        raise DatasetError(source, f"no events described as {', '.join(event_labels)}")
-    class_names = list(dict.fromkeys(event_labels.values()))
-    spans = []
-    for e in events:
-        if e.duration_s <= 0:
-            raise DatasetError(source, f"event {e.description!r} at {e.onset_s:g} s has no "
-                                       "duration")
-        start = int(round(e.onset_s * sfreq))
-        spans.append((start, start + int(round(e.duration_s * sfreq))))
-    trial_ids = list(range(1, len(events) + 1))
-    check_spans(spans, raw, path, source, trial_ids)
-    if channels is None:
-        present = {normalise(c) for c in raw.ch_names}
-        wanted = [ch for ch in SEED_62 if ch in present]
-        if not wanted:
-            raise DatasetError(path, "no channel of SEED's 62 names: list the channels to "
-                                     "ingest in config key dataset.channels")
-    else:
-        wanted = list(channels)
-    eog_names = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=False, eog=True)]
-    picks = pick(raw.ch_names, wanted, path) + [raw.ch_names.index(e) for e in eog_names]
-    trials = [Trial(t, class_names.index(event_labels[e.description]), stop - start)
-              for t, e, (start, stop) in zip(trial_ids, events, spans)]
-    read_block = block_reader(raw, path, picks, spans, accept_warnings=accept_warnings)
-    return SessionSource(path=path, ch_names=[normalise(w) for w in wanted],
-                         sfreq=sfreq, trials=trials, class_names=class_names, to_volts=1.0,
+    source, found = events.read(raw, path, events_path, stim_channel)
+    spans, class_names = events.trials(found, source, event_labels=event_labels,
+                                       trial_seconds=trial_seconds, sfreq=sfreq)
+    check_spans([(t.start, t.stop) for t in spans], raw, path, source,
+                [t.trial_id for t in spans])
+    events.check_overlap([(t.start, t.stop) for t in spans], [t.named() for t in spans], sfreq,
+                         source, allow_overlap)
+    file_names = _eeg_channels(raw, path, channels)
+    picks = pick(raw.ch_names, file_names, path)
+    file_names = [raw.ch_names[i] for i in picks]
+    eog_names = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=False, eog=True,
+                                                         exclude=[])
+                 if raw.ch_names[i] not in file_names]
+    ch_names = [standard_name(ch) or ch for ch in file_names]
+    trials = [Trial(t.trial_id, t.label, t.stop - t.start, origin=t.origin()) for t in spans]
+    read_block = block_reader(raw, path, picks + [raw.ch_names.index(e) for e in eog_names],
+                              [(t.start, t.stop) for t in spans],
+                              accept_warnings=accept_warnings)
+    return SessionSource(path=path, ch_names=ch_names, sfreq=sfreq, trials=trials,
+                         class_names=class_names, to_volts=1.0,
                          read_trial=lambda i: read_block(i, 0, trials[i].n_samples),
-                         eog_names=eog_names, read_block=read_block)
+                         eog_names=eog_names, read_block=read_block,
+                         file_channels=file_names + eog_names)
+
+
+def _eeg_channels(raw: mne.io.BaseRaw, path: Path, channels: list[str] | None) -> list[str]:
+    """The channels to ingest: ``channels`` (any spelling), or else every EEG channel with a
+    10-05 name, SEED's 62 first in SEED's order, then the others in the 10-05 order."""
+    if channels is not None:
+        return list(channels)
+    eeg = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
+    named = [ch for ch in eeg if standard_name(ch)]
+    if not named:
+        raise DatasetError(path, f"no EEG channel with a 10-05 name (the file has: "
+                                 f"{', '.join(raw.ch_names)}): list the channels to ingest",
+                           key="dataset.channels")
+    kinds = dict(zip(raw.ch_names, raw.get_channel_types()))
+    others = [ch for ch in raw.ch_names if ch not in named and kinds[ch] != "eog"]
+    if others:
+        log.info("%s: channels not ingested (not EEG, or no 10-05 name): %s", path,
+                 ", ".join(others))
+    return in_standard_order(named)

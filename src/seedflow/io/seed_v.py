@@ -17,7 +17,7 @@ from pathlib import Path
 
 from seedflow.channels import SEED_62, SEED_EOG, SEED_MASTOIDS, normalise, pick
 from seedflow.errors import DatasetError
-from seedflow.io import mne_raw
+from seedflow.io import events, mne_raw
 from seedflow.io.base import SessionSource, Trial
 from seedflow.io.trial_table import TrialRow, rows_for
 
@@ -83,7 +83,8 @@ def class_index(label: str, classes: dict[int, str], table) -> int:
 
 def open_session(path: Path, subject: str, session: str, *, table: list[TrialRow],
                  table_source, classes: dict[int, str], expected_sfreq: float | None,
-                 reference: str = "none", cnt_data_format: str = "auto",
+                 reference: str = "none", allow_overlap: bool = False,
+                 cnt_data_format: str = "int32",
                  accept_warnings: Sequence[str] = ()) -> SessionSource:
     """One continuous recording as a :class:`SessionSource` of the table's trials."""
     path = Path(path)
@@ -94,6 +95,8 @@ def open_session(path: Path, subject: str, session: str, *, table: list[TrialRow
     sfreq = raw.info["sfreq"]
     spans = [(int(round(r.start_s * sfreq)), int(round(r.end_s * sfreq))) for r in rows]
     mne_raw.check_spans(spans, raw, path, table_source, [r.trial for r in rows])
+    events.check_overlap(spans, [f"trial {r.trial} ({r.start_s:g}-{r.end_s:g} s)" for r in rows],
+                         sfreq, table_source, allow_overlap)
     picks = pick(raw.ch_names, SEED_62, path)
     eog = [ch for ch in SEED_EOG if ch in {normalise(c) for c in raw.ch_names}]
     picks += pick(raw.ch_names, eog, path)
@@ -105,4 +108,5 @@ def open_session(path: Path, subject: str, session: str, *, table: list[TrialRow
     return SessionSource(path=path, ch_names=list(SEED_62), sfreq=sfreq, trials=trials,
                          class_names=[classes[c] for c in sorted(classes)], to_volts=1.0,
                          read_trial=lambda i: read_block(i, 0, trials[i].n_samples),
-                         eog_names=eog, read_block=read_block)
+                         eog_names=eog, read_block=read_block,
+                         file_channels=[raw.ch_names[i] for i in picks])

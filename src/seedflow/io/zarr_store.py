@@ -4,8 +4,9 @@
 Attributes: ``sfreq``, ``ch_names``, ``trial_ids``, ``trial_start``/``trial_stop`` (samples,
 stop exclusive; trials are concatenated in time), ``labels`` (class indices),
 ``class_names``, ``bad_channels``, ``source_file``, ``units``, ``subject``, ``session``,
-``eog_names``. ``<store>/eog`` (only when the recording has EOG channels): the EOG channels
-named by ``eog_names``, same layout as ``eeg``.
+``eog_names``, ``channel_map`` (the file's channel name -> stored name, EEG then EOG, for
+readers that find channels by name). ``<store>/eog`` (only when the recording has EOG
+channels): the EOG channels named by ``eog_names``, same layout as ``eeg``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import zarr
 from zarr.codecs import BloscCodec
 
-from seedflow.errors import SeedflowError
+from seedflow.errors import DatasetError, SeedflowError
 from seedflow.io.base import SessionSource
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,15 @@ def atomic_directory(final: Path):
 
 
 def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
-                  attrs: dict, block_seconds: float = 60.0) -> None:
-    """Stream ``source`` into a new store at ``out`` (atomic), one block of samples at a time."""
+                  attrs: dict, block_seconds: float = 60.0,
+                  min_trial_seconds: float | None = None) -> None:
+    """Stream ``source`` into a new store at ``out`` (atomic), one block of samples at a time.
+
+    ``min_trial_seconds`` (one feature window): a shorter trial, which would give no
+    feature window, stops before anything is written.
+    """
+    if min_trial_seconds is not None:
+        check_trial_lengths(source, min_trial_seconds)
     lengths = [t.n_samples for t in source.trials]
     stops = np.cumsum(lengths)
     starts = stops - lengths
@@ -103,8 +111,24 @@ def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
             "bad_channels": sorted(bad),
             "source_file": str(source.path),
             "units": "V",
+            **({"channel_map": dict(zip(source.file_channels,
+                                        [*source.ch_names, *source.eog_names]))}
+               if source.file_channels else {}),
             **attrs,
         })
+
+
+def check_trial_lengths(source: SessionSource, min_seconds: float) -> None:
+    """Every trial must hold at least one feature window of ``min_seconds``."""
+    needed = int(round(min_seconds * source.sfreq))
+    for trial in source.trials:
+        if trial.n_samples < needed:
+            origin = f" ({trial.origin})" if trial.origin else ""
+            raise DatasetError(source.path, f"trial {trial.trial_id}{origin} lasts "
+                                            f"{trial.n_samples / source.sfreq:g} s "
+                                            f"({trial.n_samples} samples), shorter than one "
+                                            f"feature window ({min_seconds:g} s)",
+                               key="features.window_seconds")
 
 
 class _ChannelQuality:

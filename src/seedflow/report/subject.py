@@ -88,3 +88,10 @@ def _session_sections(report, store: SessionStore, feats: FeatureStore,
                               f"{recording.AMPLITUDE_RATIO:g}× from the median channel's.")
     report.add_html(summary + flagged, title=f"Channel table · session {session}",
                     tags=("quality", *tags[1:]))
+    mapping = store.attrs.get("channel_map")
+    if mapping:
+        renamed = sum(name != stored for name, stored in mapping.items())
+        report.add_html(html_table(["name in the file", "stored as"], list(mapping.items()),
+                                   note=f"{renamed} of {len(mapping)} channels are stored "
+                                        "under another name than the file's.", small=True),
+                        title=f"Channel names · session {session}", tags=tags)
