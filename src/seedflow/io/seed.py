@@ -16,23 +16,35 @@ import scipy.io
 
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError
-from seedflow.io.base import SessionSource, Trial
+from seedflow.io.base import Excluded, SessionSource, Trial, check_unmatched, files_with
+from seedflow.io.matlab_struct import variables_end
 
 SEED_CLASSES = {-1: "negative", 0: "neutral", 1: "positive"}
 _TRIAL_KEY = re.compile(r"^[A-Za-z]+_eeg(\d+)$")
 _SESSION_FILE = re.compile(r"^(\d+)_(\d{8})\.mat$")
+LABEL_FILE = "label.mat"
 
 
-def discover(root: Path) -> list[tuple[str, str, Path]]:
-    """(subject, session, file) for every subject file; sessions numbered by date from 1."""
+def discover(root: Path, excluded: Excluded | None = None) -> list[tuple[str, str, Path]]:
+    """(subject, session, file) for every subject file; sessions numbered by date from 1.
+
+    Any other ``.mat`` file under ``Preprocessed_EEG`` (any case, any depth) but
+    ``label.mat`` stops the listing, unless ``excluded``.
+    """
     folder = Path(root) / "Preprocessed_EEG"
     if not folder.is_dir():
         raise DatasetError(folder, "folder not found (expected SEED's Preprocessed_EEG layout)")
     by_subject: dict[int, list[tuple[str, Path]]] = {}
-    for path in folder.glob("*.mat"):
-        match = _SESSION_FILE.match(path.name)
+    unmatched = []
+    for path in files_with(folder, (".mat",)):
+        if path == folder / LABEL_FILE or (excluded and excluded(path)):
+            continue
+        match = _SESSION_FILE.match(path.name) if path.parent == folder else None
         if match:
             by_subject.setdefault(int(match[1]), []).append((match[2], path))
+        else:
+            unmatched.append(path)
+    check_unmatched(unmatched, folder, f"<subject>_<yyyymmdd>.mat beside {LABEL_FILE}")
     if not by_subject:
         raise DatasetError(folder, "no <subject>_<yyyymmdd>.mat files")
     return [
@@ -52,7 +64,23 @@ def read_labels(path: Path) -> list[int]:
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
     if labels is None:
         raise DatasetError(path, "no variable 'label'")
-    return [int(v) for v in np.ravel(labels)]
+    values = np.ravel(labels)
+    if not values.size:
+        raise DatasetError(path, "variable 'label' is empty")
+    whole = (np.issubdtype(values.dtype, np.integer)
+             or (np.issubdtype(values.dtype, np.floating) and np.isfinite(values).all()
+                 and (values == np.round(values)).all()))
+    if not whole:
+        raise DatasetError(path, f"labels must be whole numbers (class codes), found "
+                                 f"{values.tolist()}")
+    return [int(v) for v in values]
+
+
+def _numbers(numbers: list[int]) -> str:
+    """Trial numbers as ``a..b`` when contiguous and unique, else listed."""
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{numbers[0]}..{numbers[-1]}"
+    return str(numbers)
 
 
 def _trial_number(key: str) -> int:
@@ -70,8 +98,12 @@ def _trial_keys_and_lengths(path: Path) -> tuple[list[str], list[int], bool]:
                 variables = [(k, f[k].shape[::-1]) for k in f if isinstance(f[k], h5py.Dataset)]
         else:
             variables = [(name, shape) for name, shape, _ in scipy.io.whosmat(path)]
+            end, size = variables_end(path), path.stat().st_size
     except Exception as err:  # scipy and h5py raise many types for damaged files
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+    if not hdf5 and end > size:  # whosmat stops at the end of a cut file without a word
+        raise DatasetError(path, f"cannot read MATLAB file (truncated: its variables need "
+                                 f"{end} bytes, the file has {size})")
     trials = sorted((v for v in variables if _TRIAL_KEY.match(v[0])),
                     key=lambda v: _trial_number(v[0]))
     if not trials:
@@ -94,13 +126,14 @@ def open_trial_file(path: Path, labels: list[int], classes: dict[int, str], *, s
     """A MATLAB file of ``<initials>_eeg<k>`` trials, trial k labelled ``labels[k - 1]``.
 
     Labels are codes of ``classes`` (code -> name); class indices follow the sorted codes.
+    The file must hold trials 1 .. len(labels), each once.
     """
     path = Path(path)
     keys, lengths, hdf5 = _trial_keys_and_lengths(path)
     numbers = [_trial_number(k) for k in keys]
-    if max(numbers) > len(labels):
-        raise DatasetError(label_source, f"{len(labels)} labels, but {path} has trial "
-                                         f"{max(numbers)}")
+    if numbers != list(range(1, len(labels) + 1)):
+        raise DatasetError(path, f"holds trials {_numbers(numbers)} but {label_source} has "
+                                 f"{len(labels)} labels, one for each trial 1..{len(labels)}")
     unknown = set(labels) - set(classes)
     if unknown:
         raise DatasetError(label_source, f"labels {sorted(unknown)} are not among the "
