@@ -13,7 +13,7 @@ rule ingest:
         runtime=io_runtime,
         slurm_partition=partition("cpu"),
     params:
-        dataset=config["dataset"],
+        dataset=datasets.reader_dataset(config),
         simulation=config["simulation"],
         chunk_seconds=config["ingest"]["chunk_seconds"],
     conda:
