@@ -157,6 +157,9 @@ def _check_features(config: dict, found: dict[Key, SessionHeader]) -> None:
         _check_band_edges(f"features.bands.{name}", band)
     if prep.get("bandpass") is not None:
         _check_band_edges("features.preprocessing.bandpass", prep["bandpass"])
+    if section.get("overlap_seconds", 0.0) >= section["window_seconds"]:
+        raise _error("features.overlap_seconds", f"{section['overlap_seconds']:g} s is not "
+                     f"shorter than features.window_seconds ({section['window_seconds']:g} s)")
     for sfreq in sorted({h.sfreq for h in found.values()}):
         nyquist = sfreq / 2
         at = f"({nyquist:g} Hz at {sfreq:g} Hz sampling)"
