@@ -35,19 +35,24 @@ def _write_mat(path, trials):
 
 @pytest.fixture
 def labels_file(tmp_path):
-    path = tmp_path / "label.mat"
-    scipy.io.savemat(path, {"label": np.array([[1, 0, -1, 0, 1, -1, 0, 1, -1, 1, 0]])})
-    return path
+    """labels_file(n): a label.mat of n SEED labels (one per trial of the session)."""
+    def write(n):
+        path = tmp_path / "label.mat"
+        labels = [1, 0, -1, 0, 1, -1, 0, 1, -1, 1, 0][:n]
+        scipy.io.savemat(path, {"label": np.array([labels])})
+        return path
+    return write
 
 
 def test_trials_are_ordered_by_number_not_text(tmp_path, labels_file):
     rng = np.random.default_rng(0)
-    trials = {f"ab_eeg{k}": rng.standard_normal((62, 100 + k)) for k in (10, 2, 1, 11, 9)}
+    order = (10, 2, 1, 11, 9, 3, 4, 5, 6, 7, 8)
+    trials = {f"ab_eeg{k}": rng.standard_normal((62, 100 + k)) for k in order}
     _write_mat(tmp_path / "1_20200101.mat", trials)
-    source = seed.open_session(tmp_path / "1_20200101.mat", labels_file)
-    assert [t.trial_id for t in source.trials] == [1, 2, 9, 10, 11]
-    assert [t.n_samples for t in source.trials] == [101, 102, 109, 110, 111]
-    np.testing.assert_allclose(source.trial_data(3), (trials["ab_eeg10"] * 1e-6).astype("f4"))
+    source = seed.open_session(tmp_path / "1_20200101.mat", labels_file(11))
+    assert [t.trial_id for t in source.trials] == list(range(1, 12))
+    assert [t.n_samples for t in source.trials] == [100 + k for k in range(1, 12)]
+    np.testing.assert_allclose(source.trial_data(9), (trials["ab_eeg10"] * 1e-6).astype("f4"))
 
 
 def test_matlab_v73_files_are_read_with_h5py(tmp_path, labels_file):
@@ -57,7 +62,7 @@ def test_matlab_v73_files_are_read_with_h5py(tmp_path, labels_file):
         f["xy_eeg2"] = data.T[:200]
     with open(tmp_path / "2_20200101.mat", "r+b") as f:  # MATLAB's v7.3 header
         f.write(b"MATLAB 7.3 MAT-file, HDF5 schema 1.00 .".ljust(124) + b"\x00\x02IM")
-    source = seed.open_session(tmp_path / "2_20200101.mat", labels_file)
+    source = seed.open_session(tmp_path / "2_20200101.mat", labels_file(2))
     assert [t.n_samples for t in source.trials] == [300, 200]
     np.testing.assert_allclose(source.trial_data(0), (data * 1e-6).astype("f4"))
 
@@ -86,7 +91,7 @@ def test_truncated_file_is_one_clear_error_and_writes_nothing(tmp_path, seed_fol
 def test_wrong_channel_count_is_reported(tmp_path, labels_file):
     _write_mat(tmp_path / "1_20200101.mat", {"ab_eeg1": np.zeros((32, 100))})
     with pytest.raises(DatasetError, match=r"ab_eeg1 has shape \(32, 100\)"):
-        seed.open_session(tmp_path / "1_20200101.mat", labels_file)
+        seed.open_session(tmp_path / "1_20200101.mat", labels_file(1))
 
 
 def test_missing_label_file_is_reported(tmp_path):
@@ -98,9 +103,9 @@ def test_missing_label_file_is_reported(tmp_path):
 def test_failed_ingest_keeps_the_existing_store(tmp_path, session_store_path, labels_file):
     out = tmp_path / "ses-1.zarr"
     _write_mat(tmp_path / "1_20200101.mat", {"ab_eeg1": np.ones((62, 100))})
-    zarr_store.write_session(seed.open_session(tmp_path / "1_20200101.mat", labels_file), out,
+    zarr_store.write_session(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
                              chunk_seconds=1, attrs={})
-    broken = seed.open_session(tmp_path / "1_20200101.mat", labels_file)
+    broken = seed.open_session(tmp_path / "1_20200101.mat", labels_file(1))
     broken.read_trial = lambda index: np.zeros((62, 5))  # shorter than announced
     with pytest.raises(DatasetError, match="trial 1 has shape"):
         zarr_store.write_session(broken, out, chunk_seconds=1, attrs={})
@@ -113,6 +118,6 @@ def test_flat_and_nan_channels_are_flagged(tmp_path, labels_file):
     data[10, 50:60] = np.nan
     _write_mat(tmp_path / "1_20200101.mat", {"ab_eeg1": data})
     out = tmp_path / "s.zarr"
-    zarr_store.write_session(seed.open_session(tmp_path / "1_20200101.mat", labels_file), out,
+    zarr_store.write_session(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
                              chunk_seconds=1, attrs={})
     assert SessionStore.open(out).bad_channels == ["AF3", "F2"]

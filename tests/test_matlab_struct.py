@@ -7,7 +7,7 @@ import scipy.io
 
 from layouts import write_simulated
 from seedflow.errors import DatasetError
-from seedflow.io.matlab_struct import read_struct_fields
+from seedflow.io.matlab_struct import Outline, read_outline, read_struct_fields
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +51,30 @@ def test_damaged_files_are_named(dreamer_files, tmp_path):
         read_struct_fields(plain, "OTHER", (), {})
     with pytest.raises(DatasetError, match="plain.mat: .*'after' is not a 1 x 1 struct"):
         read_struct_fields(plain, "after", (), {})
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_outline_keeps_small_values_and_the_shapes_of_large_arrays(dreamer_files, which):
+    path = dreamer_files[which]
+    whole = scipy.io.loadmat(path, simplify_cells=True)["DREAMER"]
+    outline = read_outline(path, "DREAMER", max_bytes=2000)
+    assert outline["EEG_SamplingRate"] == whole["EEG_SamplingRate"]
+    assert list(outline["EEG_Electrodes"]) == list(whole["EEG_Electrodes"])
+    assert len(outline["Data"]) == 3
+    for got, want in zip(outline["Data"], whole["Data"]):
+        np.testing.assert_array_equal(got["ScoreArousal"], want["ScoreArousal"])
+        assert got["Gender"] == want["Gender"]
+        for trial, array in zip(got["EEG"]["stimuli"], want["EEG"]["stimuli"]):
+            assert trial == Outline(array.shape)  # too large: only its dimensions
+    # with room for everything, the outline is scipy's load
+    full = read_outline(path, "DREAMER", max_bytes=1 << 30)
+    np.testing.assert_array_equal(full["Data"][2]["EEG"]["stimuli"][1],
+                                  whole["Data"][2]["EEG"]["stimuli"][1])
+
+
+def test_outline_of_a_damaged_file_is_named(dreamer_files, tmp_path):
+    compressed, _ = dreamer_files
+    cut = tmp_path / "cut.mat"
+    cut.write_bytes(compressed.read_bytes()[:compressed.stat().st_size // 2])
+    with pytest.raises(DatasetError, match="cut.mat: truncated MATLAB file"):
+        read_outline(cut, "DREAMER", max_bytes=2000)

@@ -151,7 +151,8 @@ def _link(tmp_path: Path, source: Path, name: str) -> Path:
     folder = tmp_path / "data"
     folder.mkdir()
     for companion in source.parent.glob(source.stem + ".*"):
-        (folder / companion.name).symlink_to(companion)
+        if companion.suffix != source.suffix:  # a second header would be a misnamed file
+            (folder / companion.name).symlink_to(companion)
     (folder / name).symlink_to(source)
     return folder
 

@@ -9,7 +9,7 @@ import zarr
 from layouts import as_real, write_simulated
 from seedflow import datasets
 from seedflow.channels import DREAMER_14, SEED_62, montage, pick
-from seedflow.io import seed_v, trial_table, zarr_store
+from seedflow.io import seed_iv, seed_v, trial_table, zarr_store
 from seedflow.io.zarr_store import SessionStore
 
 
@@ -27,7 +27,8 @@ def seed_v_config(tmp_path_factory):
 
 
 def test_seed_iv_layout_and_published_labels(tmp_path):
-    config = write_simulated(tmp_path / "data", "seed-iv", sessions=2)
+    config = write_simulated(tmp_path / "data", "seed-iv", sessions=2, trials_per_session=24,
+                             trial_seconds=1)
     real = as_real(config, "seed-iv", sfreq=200)
     found = [(r.subject, r.session, r.path.relative_to(tmp_path / "data").as_posix())
              for r in datasets.recordings(real)]
@@ -35,8 +36,9 @@ def test_seed_iv_layout_and_published_labels(tmp_path):
                      ("1", "2", "eeg_raw_data/2/1_20131022.mat")]
     recording, store = _ingest(real, tmp_path, index=1)
     assert store.class_names == ["neutral", "sad", "fear", "happy"]
-    assert store.labels == [2, 1, 3, 0]  # SEED-IV session 2 starts 2, 1, 3, 0
-    assert store.eeg.shape == (62, 4 * 4 * 200) and store.sfreq == 200
+    assert store.labels[:4] == [2, 1, 3, 0]  # SEED-IV session 2 starts 2, 1, 3, 0
+    assert store.labels == list(seed_iv.SEED_IV_LABELS["2"])
+    assert store.eeg.shape == (62, 24 * 200) and store.sfreq == 200
     raw = scipy.io.loadmat(recording.path)["djc_eeg3"]
     np.testing.assert_allclose(store.trial(2), (raw * 1e-6).astype(np.float32))
 

@@ -73,11 +73,14 @@ def test_tiny_run_end_to_end(tiny_run):
 
 
 def test_dry_run_plans_one_job_per_model_protocol_and_fold(tmp_path):
-    """2 subjects x 1 session: 2 subject-dependent folds, 2 LOSO folds, 3 K-folds."""
+    """2 subjects x 1 session: 2 subject-dependent folds, 2 LOSO folds, 3 K-folds (9 trials
+    per session, so that 6 training trials keep a training trial of each class beside its
+    validation trial)."""
     extra = tmp_path / "models.yaml"
     extra.write_text("recognition:\n  models: [cnn4d, tsception, svm, stacking]\n"
                      "  protocols: [subject_dependent, loso, kfold]\n  kfold: 3\n"
-                     "  validation_trials: 1\n  stacking: [cnn4d, svm]\n")
+                     "  validation_trials: 1\n  stacking: [cnn4d, svm]\n  train_trials: 6\n"
+                     "simulation:\n  trials_per_session: 9\n")
     result = snakemake(tmp_path, "-n", "--configfile", str(TINY), str(extra))
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr

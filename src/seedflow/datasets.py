@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,8 @@ from seedflow import simulate_layouts
 from seedflow.errors import SeedflowError
 from seedflow.io import dreamer, mne_raw, seed, seed_features, seed_iv, seed_v, trial_table
 from seedflow.io.base import SessionSource
+
+log = logging.getLogger(__name__)
 
 KINDS = ("simulated", "seed", "seed-iv", "seed-v", "seed-ger", "seed-fra", "dreamer", "mne")
 _CNT_KINDS = ("seed-v", "seed-ger", "seed-fra")
@@ -86,26 +90,67 @@ def recordings(config: dict) -> list[Recording]:
 def _recordings(config: dict) -> list[Recording]:
     kind, name = config["dataset"]["kind"], layout(config)
     root = dataset_root(config)
+    exclude = Exclusion(root, config["dataset"].get("exclude") or [])
     if kind == "simulated":
+        if exclude.patterns:
+            raise SeedflowError("config key dataset.exclude: the simulated dataset is written "
+                                "by the workflow; there is nothing to leave out")
         section = config["simulation"]
         extra = tuple(root / rel for rel in simulate_layouts.shared_files(section))
         return [Recording(s, k, root / rel, extra)
                 for s, k, rel in simulate_layouts.recordings(section)]
     if name == "seed":
-        labels = (root / "Preprocessed_EEG" / "label.mat",)
-        return [Recording(s, k, p, labels) for s, k, p in seed.discover(root)]
-    if name == "seed-iv":
-        return [Recording(s, k, p) for s, k, p in seed_iv.discover(root)]
-    if name in _CNT_KINDS:
+        labels = (root / "Preprocessed_EEG" / seed.LABEL_FILE,)
+        found = [Recording(s, k, p, labels) for s, k, p in seed.discover(root, exclude)]
+    elif name == "seed-iv":
+        found = [Recording(s, k, p) for s, k, p in seed_iv.discover(root, exclude)]
+    elif name in _CNT_KINDS:
         table = _trial_table_path(config, required=name != "seed-v")
         folder = root / seed_v.FOLDER if name == "seed-v" else root
         extra = (table,) if table else ()
-        return [Recording(s, k, p, extra) for s, k, p in seed_v.discover(folder)]
-    if name == "dreamer":
-        return [Recording(s, k, p) for s, k, p in dreamer.discover(root)]
-    found = mne_raw.discover(root)  # kind "mne"
-    return [Recording(s, k, p, tuple(e for e in [mne_raw.events_file(p)] if e))
-            for s, k, p in found]
+        found = [Recording(s, k, p, extra) for s, k, p in seed_v.discover(folder, exclude)]
+    elif name == "dreamer":
+        found = [Recording(s, k, p)
+                 for s, k, p in dreamer.discover(root, excluded=exclude)]
+    else:  # kind "mne"
+        found = [Recording(s, k, p, tuple(e for e in [mne_raw.events_file(p)] if e))
+                 for s, k, p in mne_raw.discover(root, exclude)]
+    for pattern in exclude.unused():
+        log.warning("config key dataset.exclude: %r leaves out no file under %s", pattern,
+                    root)
+    return found
+
+
+class Exclusion:
+    """Config key ``dataset.exclude``: shell-style patterns (:func:`fnmatch.fnmatchcase`, so
+    ``*`` also crosses ``/``) of paths relative to the dataset root; a file they match is
+    no recording, and is logged."""
+
+    def __init__(self, root: Path, patterns: list[str]):
+        self.root = Path(root)
+        self.patterns = [p.removeprefix("./") for p in patterns]
+        self._used: set[str] = set()
+
+    def __call__(self, path: Path) -> bool:
+        relative = Path(path).relative_to(self.root).as_posix()
+        hits = [p for p in self.patterns if fnmatch.fnmatchcase(relative, p)]
+        if hits:
+            self._used.update(hits)
+            log.warning("dataset.exclude: leaving out %s (matches %r)", path, hits[0])
+        return bool(hits)
+
+    def unused(self) -> list[str]:
+        return [p for p in self.patterns if p not in self._used]
+
+
+# Keys of the dataset section that choose which files are recordings, not how one is read:
+# kept out of the settings a job's outputs depend on, so changing them reruns no job.
+LISTING_KEYS = ("exclude",)
+
+
+def reader_dataset(config: dict) -> dict:
+    """The ``dataset`` section without :data:`LISTING_KEYS`."""
+    return {k: v for k, v in config["dataset"].items() if k not in LISTING_KEYS}
 
 
 def reader_settings(config: dict, relative_to: Path) -> dict:
@@ -116,7 +161,7 @@ def reader_settings(config: dict, relative_to: Path) -> dict:
     def relative(path) -> str:
         return os.path.relpath(Path(path).resolve(), Path(relative_to).resolve())
 
-    dataset = {**config["dataset"], "root": relative(dataset_root(config))}
+    dataset = {**reader_dataset(config), "root": relative(dataset_root(config))}
     if dataset.get("trial_table"):
         dataset["trial_table"] = relative(dataset["trial_table"])
     return {"dataset": dataset, "simulation": config["simulation"]}
@@ -141,7 +186,8 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
     if name == "seed":
         return seed.open_session(recording.path, recording.extra_inputs[0], sfreq=sfreq)
     if name == "seed-iv":
-        return seed_iv.open_session(recording.path, recording.session, sfreq=sfreq)
+        return seed_iv.open_session(recording.path, recording.session, sfreq=sfreq,
+                                    n_trials=spec.trials_per_session if simulated else None)
     cnt_format = cnt_data_format(ds, name)
     accept = ds.get("accept_warnings", [])
     if name in _CNT_KINDS:

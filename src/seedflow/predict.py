@@ -104,8 +104,11 @@ def _listed(config: dict, path: Path) -> datasets.Recording | None:
     root = Path(config["dataset"]["root"])
     if not path.resolve().is_relative_to(root.resolve()):
         return None
-    found = [r for r in datasets.recordings(config)
-             if Path(r.path).resolve() == path.resolve()]
+    try:
+        listing = datasets.recordings(config)
+    except DatasetError:  # e.g. files the run left out by dataset.exclude, which a model's
+        return None       # settings do not keep: the file name then tells who it is
+    found = [r for r in listing if Path(r.path).resolve() == path.resolve()]
     return found[0] if len(found) == 1 else None
 
 
@@ -113,9 +116,9 @@ def _identity(name: str, path: Path, request: Request) -> tuple[str, str]:
     """(subject, session) from the file name, as the layout's reader names them."""
     found = None
     if name in _TABLE_KINDS:
-        found = next(((s, k) for s, k, p in seed_v.discover(path.parent) if p == path), None)
-    elif name == "mne" and path.name.startswith("sub-"):
-        found = next(((s, k) for s, k, p in mne_raw.discover(path.parent) if p == path), None)
+        found = seed_v.identity(path)
+    elif name == "mne":
+        found = mne_raw.identity(path)
     elif name == "seed-iv":  # <session>/<subject>_<date>.mat
         found = (path.stem.split("_")[0], path.parent.name)
     elif name == "seed":  # <subject>_<date>.mat; the session is the date's rank

@@ -137,7 +137,7 @@ def seed_v_labels(spec, session: int) -> list[int]:
     return [order[i % len(order)] for i in range(spec.trials_per_session)]
 
 
-def _seed_v_rows(spec) -> list[trial_table.TrialRow]:
+def seed_v_rows(spec) -> list[trial_table.TrialRow]:
     period = REST_SECONDS + spec.trial_seconds
     return [trial_table.TrialRow(str(k), t, (t - 1) * period + REST_SECONDS, t * period,
                                  str(label))
@@ -147,7 +147,7 @@ def _seed_v_rows(spec) -> list[trial_table.TrialRow]:
 
 def _write_trial_table(spec, path: Path) -> None:
     tmp = _atomic(path)
-    trial_table.write(_seed_v_rows(spec), tmp)
+    trial_table.write(seed_v_rows(spec), tmp)
     tmp.replace(path)
 
 
@@ -193,27 +193,35 @@ def _write_seed_v_recording(spec, subject: int, session: int, path: Path) -> Non
     tmp.replace(path)
 
 
+def dreamer_subject(spec, subject: int) -> tuple[float, dict[str, list[int]]]:
+    """A simulated DREAMER subject's age and scores (1..5 per trial) of each target: valence
+    carries the planted effect (above 3 = high), arousal and dominance are random."""
+    rng = np.random.default_rng([spec.seed, subject, 7])
+    age = float(rng.integers(22, 34))
+    n = spec.trials_per_session
+    return age, {"valence": [DREAMER_VALENCE[i % len(DREAMER_VALENCE)] for i in range(n)],
+                 "arousal": rng.integers(1, 6, n).tolist(),
+                 "dominance": rng.integers(1, 6, n).tolist()}
+
+
 def _write_dreamer(spec, path: Path) -> None:
     """DREAMER.mat: struct DREAMER with Data{subject}.EEG.stimuli{trial} and the scores."""
     sim = simulate.SeedSimulator(spec, EFFECTS["dreamer"])
     picks = [SEED_62.index(ch) for ch in DREAMER_14]
     data = np.empty((1, spec.subjects), dtype=object)
     for s in range(1, spec.subjects + 1):
-        rng = np.random.default_rng([spec.seed, s, 7])
-        valence = [DREAMER_VALENCE[i % len(DREAMER_VALENCE)]
-                   for i in range(spec.trials_per_session)]
+        age, scores = dreamer_subject(spec, s)
         stimuli = np.empty((spec.trials_per_session, 1), dtype=object)
         baseline = np.empty((spec.trials_per_session, 1), dtype=object)
-        for k, score in enumerate(valence, start=1):
+        for k, score in enumerate(scores["valence"], start=1):
             # Emotiv's unreferenced signal sits on a DC offset of about 4200 uV
             stimuli[k - 1, 0] = sim.trial(s, 1, k, int(score > 3))[picks].T + 4200.0
             baseline[k - 1, 0] = sim.segment(s, 1, 1000 + k, None, 4.0)[0][picks].T + 4200.0
         data[0, s - 1] = {
-            "Age": float(rng.integers(22, 34)), "Gender": "male" if s % 2 else "female",
+            "Age": age, "Gender": "male" if s % 2 else "female",
             "EEG": {"stimuli": stimuli, "baseline": baseline},
-            "ScoreValence": np.array(valence, float)[:, None],
-            "ScoreArousal": rng.integers(1, 6, (spec.trials_per_session, 1)).astype(float),
-            "ScoreDominance": rng.integers(1, 6, (spec.trials_per_session, 1)).astype(float),
+            **{f"Score{target.capitalize()}": np.array(values, float)[:, None]
+               for target, values in scores.items()},
         }
         log.info("subject %d simulated", s)
     electrodes = np.empty((1, len(DREAMER_14)), dtype=object)

@@ -6,7 +6,7 @@ from pathlib import Path
 from seedflow import config as seedflow_config
 from seedflow import datasets
 from seedflow import models as seedflow_models
-from seedflow import protocols
+from seedflow import planning, protocols
 from seedflow.errors import SeedflowError
 
 try:
@@ -18,6 +18,10 @@ try:
         p: {f.name: f for f in protocols.folds(p, list(RECORDINGS), config["recognition"])}
         for p in config["recognition"]["protocols"]
     }
+    # What the config and the files' headers tell is checked by the process that plans the
+    # jobs; job processes (cluster jobs parse this file again) run only checked plans.
+    if workflow.is_main_process:
+        planning.check(config, planning.headers(config, list(RECORDINGS.values())))
 except SeedflowError as err:
     raise WorkflowError(str(err)) from None
 

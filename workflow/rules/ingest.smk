@@ -13,10 +13,9 @@ rule ingest:
         runtime=io_runtime,
         slurm_partition=partition("cpu"),
     params:
-        dataset=config["dataset"],
+        dataset=datasets.reader_dataset(config),
         simulation=config["simulation"],
         chunk_seconds=config["ingest"]["chunk_seconds"],
-        min_trial_seconds=config["features"]["window_seconds"],
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -16,7 +16,6 @@ def ingest():
     source = datasets.open_source(config, recording)
     zarr_store.write_session(source, Path(snakemake.output[0]),
                              chunk_seconds=snakemake.params.chunk_seconds,
-                             min_trial_seconds=snakemake.params.min_trial_seconds,
                              attrs={"subject": w.subject, "session": w.session,
                                     "dataset": config["dataset"]["kind"]})
 

@@ -22,6 +22,18 @@ class Trial:
     origin: str = ""
 
 
+@dataclass(frozen=True)
+class SessionHeader:
+    """What a session's headers say, without its samples: what planning checks rest on."""
+
+    path: Path
+    ch_names: tuple[str, ...]
+    sfreq: float
+    trials: tuple[Trial, ...]
+    class_names: tuple[str, ...]
+    eog_names: tuple[str, ...] = ()
+
+
 @dataclass
 class SessionSource:
     """A readable session: metadata up front, samples one trial (or one block) at a time.
@@ -42,6 +54,12 @@ class SessionSource:
     eog_names: list[str] = field(default_factory=list)
     read_block: Callable[[int, int, int], np.ndarray] | None = field(default=None, repr=False)
     file_channels: list[str] | None = None
+
+    @property
+    def header(self) -> SessionHeader:
+        return SessionHeader(Path(self.path), tuple(self.ch_names), float(self.sfreq),
+                             tuple(self.trials), tuple(self.class_names),
+                             tuple(self.eog_names))
 
     def _checked(self, data, trial: Trial, n_samples: int) -> np.ndarray:
         data = np.asarray(data)
@@ -66,3 +84,25 @@ class SessionSource:
         for start in range(0, trial.n_samples, block_samples):
             stop = min(start + block_samples, trial.n_samples)
             yield start, self._checked(self.read_block(index, start, stop), trial, stop - start)
+
+
+Excluded = Callable[[Path], bool]  # whether config key dataset.exclude leaves a file out
+
+
+def files_with(folder: Path, extensions: tuple[str, ...]) -> list[Path]:
+    """Files under ``folder`` (any depth) whose extension is one of ``extensions`` in any
+    case, sorted: every file a layout's reader might take for a recording."""
+    return sorted(p for p in Path(folder).rglob("*")
+                  if p.suffix.lower() in extensions and p.is_file())
+
+
+def check_unmatched(unmatched: list[Path], folder: Path, naming: str) -> None:
+    """Stop on files that look like recordings but are not named as the layout's recordings
+    are: skipping them would lose a subject or session without a word."""
+    if not unmatched:
+        return
+    shown = [p.relative_to(folder).as_posix() for p in unmatched[:10]]
+    more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
+    raise DatasetError(folder, f"{len(unmatched)} file(s) look like recordings but are not "
+                               f"named {naming}: {', '.join(shown)}{more}. Rename them, or "
+                               "leave them out with config key dataset.exclude")

@@ -17,18 +17,27 @@ import numpy as np
 
 from seedflow.channels import DREAMER_14, pick
 from seedflow.errors import DatasetError
-from seedflow.io.base import SessionSource, Trial
-from seedflow.io.matlab_struct import read_struct_fields
+from seedflow.io.base import (Excluded, SessionHeader, SessionSource, Trial, check_unmatched,
+                              files_with)
+from seedflow.io.matlab_struct import read_outline, read_struct_fields
 
 FILE = "DREAMER.mat"
 N_SUBJECTS = 23
 DREAMER_SFREQ = 128.0
 
 
-def discover(root: Path, n_subjects: int = N_SUBJECTS) -> list[tuple[str, str, Path]]:
-    """(subject, "1", DREAMER.mat) per subject; the subject count is DREAMER's (23)."""
-    path = Path(root) / FILE
-    if not path.is_file():
+def discover(root: Path, n_subjects: int = N_SUBJECTS,
+             excluded: Excluded | None = None) -> list[tuple[str, str, Path]]:
+    """(subject, "1", DREAMER.mat) per subject; the subject count is DREAMER's (23).
+
+    Any other ``.mat`` file under ``root`` (any case, any depth) stops the listing, unless
+    ``excluded``.
+    """
+    root = Path(root)
+    path = root / FILE
+    others = [p for p in files_with(root, (".mat",)) if p != path] if root.is_dir() else []
+    check_unmatched([p for p in others if not (excluded and excluded(p))], root, FILE)
+    if not path.is_file() or (excluded and excluded(path)):
         raise DatasetError(path, "file not found (expected DREAMER's DREAMER.mat)")
     return [(str(s), "1", path) for s in range(1, n_subjects + 1)]
 
@@ -54,37 +63,84 @@ def class_names(levels: int) -> list[str]:
     return ["low", "high"] if levels == 2 else ["1", "2", "3", "4", "5"]
 
 
+def class_index(score: float, levels: int) -> int:
+    """Class of a score 1..5: ``high`` (1) above 3, else ``low`` (0); or the score - 1."""
+    return int(score > 3) if levels == 2 else int(score) - 1
+
+
+def _checked_rate(path: Path, dreamer: dict, expected_sfreq: float | None) -> float:
+    sfreq = float(dreamer.get("EEG_SamplingRate", DREAMER_SFREQ))
+    if expected_sfreq is not None and not np.isclose(sfreq, expected_sfreq):
+        raise DatasetError(path, f"sampling rate is {sfreq:g} Hz, expected {expected_sfreq:g} Hz")
+    return sfreq
+
+
+def _subject_trials(path: Path, subject: str, record, n_electrodes: int, target: str,
+                    levels: int) -> tuple[list, list[Trial]]:
+    """A subject's stimulus arrays (or their outlines) and trials, scores checked."""
+    try:
+        stimuli = _as_list(record["EEG"]["stimuli"])
+        scores = np.ravel(np.asarray(record[f"Score{target.capitalize()}"], dtype=float))
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise DatasetError(path, f"subject {subject}: not in DREAMER's layout "
+                                 f"({type(err).__name__}: {err})") from err
+    if len(scores) != len(stimuli):
+        raise DatasetError(path, f"subject {subject}: {len(stimuli)} trials but "
+                                 f"{len(scores)} {target} scores")
+    if not np.isin(scores, [1, 2, 3, 4, 5]).all():
+        raise DatasetError(path, f"subject {subject}: {target} scores "
+                                 f"{sorted(set(scores.tolist()))} are not whole numbers 1..5")
+    for k, x in enumerate(stimuli, start=1):
+        if np.ndim(x) != 2 or np.shape(x)[1] != n_electrodes:
+            raise DatasetError(path, f"subject {subject} trial {k} has shape {np.shape(x)}, "
+                                     f"expected (n_samples, {n_electrodes})")
+    labels = [class_index(s, levels) for s in scores]
+    trials = [Trial(k, label, np.shape(x)[0])
+              for k, (label, x) in enumerate(zip(labels, stimuli), start=1)]
+    return stimuli, trials
+
+
+def headers(path: Path, subjects: list[str], *, target: str = "valence", levels: int = 2,
+            expected_sfreq: float | None = DREAMER_SFREQ) -> dict[str, SessionHeader]:
+    """Subject -> what :func:`open_session` would give, from one pass over the file that
+    reads scores, rate and electrodes but only the dimensions of the EEG arrays."""
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(path, "file not found")
+    dreamer = read_outline(path, "DREAMER")
+    if not isinstance(dreamer, dict):
+        raise DatasetError(path, "variable 'DREAMER' is not a 1 x 1 struct")
+    sfreq = _checked_rate(path, dreamer, expected_sfreq)
+    electrodes = [str(e) for e in _as_list(dreamer.get("EEG_Electrodes", DREAMER_14))]
+    pick(electrodes, DREAMER_14, path)
+    data = _as_list(dreamer.get("Data", []))
+    found = {}
+    for subject in subjects:
+        if not 1 <= int(subject) <= len(data):
+            raise DatasetError(path, f"subject {subject}: not in DREAMER's layout (the file "
+                                     f"holds {len(data)} subjects)")
+        _, trials = _subject_trials(path, subject, data[int(subject) - 1], len(electrodes),
+                                    target, levels)
+        found[subject] = SessionHeader(path, tuple(DREAMER_14), sfreq, tuple(trials),
+                                       tuple(class_names(levels)))
+    return found
+
+
 def open_session(path: Path, subject: str, *, target: str = "valence",
                  levels: int = 2, expected_sfreq: float | None = DREAMER_SFREQ
                  ) -> SessionSource:
     """One DREAMER subject as a :class:`SessionSource` (stimulus trials only)."""
     path = Path(path)
     dreamer = _load(path, subject)
-    try:
-        record = dreamer["Data"]
-        stimuli = [np.asarray(x, dtype=float) for x in _as_list(record["EEG"]["stimuli"])]
-        scores = np.ravel(record[f"Score{target.capitalize()}"]).astype(int)
-    except (KeyError, IndexError, TypeError, ValueError) as err:
-        raise DatasetError(path, f"subject {subject}: not in DREAMER's layout "
-                                 f"({type(err).__name__}: {err})") from err
-    sfreq = float(dreamer.get("EEG_SamplingRate", DREAMER_SFREQ))
-    if expected_sfreq is not None and not np.isclose(sfreq, expected_sfreq):
-        raise DatasetError(path, f"sampling rate is {sfreq:g} Hz, expected {expected_sfreq:g} Hz")
+    if "Data" not in dreamer:
+        raise DatasetError(path, f"subject {subject}: not in DREAMER's layout (no such "
+                                 "subject)")
+    sfreq = _checked_rate(path, dreamer, expected_sfreq)
     electrodes = [str(e) for e in _as_list(dreamer.get("EEG_Electrodes", DREAMER_14))]
     picks = pick(electrodes, DREAMER_14, path)
-    if len(scores) != len(stimuli):
-        raise DatasetError(path, f"subject {subject}: {len(stimuli)} trials but "
-                                 f"{len(scores)} {target} scores")
-    if not set(scores) <= {1, 2, 3, 4, 5}:
-        raise DatasetError(path, f"subject {subject}: {target} scores {sorted(set(scores))} "
-                                 "are not 1..5")
-    for k, x in enumerate(stimuli, start=1):
-        if x.ndim != 2 or x.shape[1] != len(electrodes):
-            raise DatasetError(path, f"subject {subject} trial {k} has shape {x.shape}, "
-                                     f"expected (n_samples, {len(electrodes)})")
-    labels = [int(s > 3) if levels == 2 else int(s) - 1 for s in scores]
-    trials = [Trial(k, label, x.shape[0])
-              for k, (label, x) in enumerate(zip(labels, stimuli), start=1)]
+    stimuli, trials = _subject_trials(path, subject, dreamer["Data"], len(electrodes),
+                                      target, levels)
+    stimuli = [np.asarray(x, dtype=float) for x in stimuli]
     return SessionSource(path=path, ch_names=list(DREAMER_14), sfreq=sfreq, trials=trials,
                          class_names=class_names(levels), to_volts=1e-6,
                          read_trial=lambda i: stimuli[i].T[picks])

@@ -1,5 +1,6 @@
 """Read chosen fields of a MATLAB v5/v7 struct variable, and one element of a cell field,
-without loading the rest of the variable.
+without loading the rest of the variable; or its outline (small values, and only the
+dimensions of large arrays) in one pass.
 
 scipy.io.loadmat reads whole top-level variables only, and DREAMER.mat is one struct
 (every subject's EEG and ECG, about 2 GB once decompressed), so one subject read that way
@@ -14,8 +15,10 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import scipy.io
 
 from seedflow.errors import DatasetError
@@ -168,27 +171,60 @@ def top_level_elements(f, order: str):
         position += 8 + nbytes
 
 
-def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int]) -> dict:
+def variables_end(path: Path) -> int | None:
+    """Where the last variable of a MATLAB v5 file ends, from its element tags (scipy's
+    whosmat skips past the end of a truncated file without noticing); None when the header
+    or a tag is not a variable's: damage that scipy reports itself, not a truncation."""
+    try:
+        with open(path, "rb") as f:
+            _, order = read_header(f)
+            elements = list(top_level_elements(f, order))
+    except (ValueError, OSError, struct.error):
+        return None
+    if any(kind not in (MI_MATRIX, MI_COMPRESSED) for kind, _, _ in elements):
+        return None
+    return max((start + nbytes for _, nbytes, start in elements), default=HEADER_BYTES)
+
+
+def check_variables_end(path: Path) -> None:
+    """Stop on a MAT-file v5 cut short: its last variable's tag announces more bytes than
+    the file has."""
+    end, size = variables_end(path), Path(path).stat().st_size
+    if end is not None and end > size:
+        raise DatasetError(path, f"truncated: its variables need {end} bytes, the file has "
+                                 f"{size}")
+
+
+def _find(f, variable: str):
+    """(file header, byte order, stream, array header, bytes of the array left in the stream)
+    of the top-level variable ``variable``, the stream just past its array header."""
     header, order = read_header(f)
     for kind, nbytes, start in top_level_elements(f, order):
         if kind not in (MI_MATRIX, MI_COMPRESSED):
             continue
         f.seek(start)
         stream = _Inflated(f, nbytes) if kind == MI_COMPRESSED else _Raw(f)
-        if kind == MI_COMPRESSED:
-            _element_tag(stream, order)
+        size = _element_tag(stream, order) if kind == MI_COMPRESSED else nbytes
         matrix = _Matrix(stream, order)
         if matrix.name == variable:
-            break
-    else:
-        raise ValueError(f"no variable '{variable}'")
-    if matrix.mx_class != MX_STRUCT or matrix.count != 1:
-        raise ValueError(f"variable '{variable}' is not a 1 x 1 struct")
+            return header, order, stream, matrix, size - matrix.header_bytes
+    raise ValueError(f"no variable '{variable}'")
+
+
+def _field_names(stream, order: str) -> list[str]:
+    """The field names of a struct array, read from its contents' first two subelements."""
     _, length, _ = _subelement(stream, order)
     width = struct.unpack(order + "i", length[:4])[0]
     _, names, _ = _subelement(stream, order)
-    names = [names[i:i + width].split(b"\0")[0].decode("latin-1")
-             for i in range(0, len(names), width)]
+    return [names[i:i + width].split(b"\0")[0].decode("latin-1")
+            for i in range(0, len(names), width)]
+
+
+def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int]) -> dict:
+    header, order, stream, matrix, _ = _find(f, variable)
+    if matrix.mx_class != MX_STRUCT or matrix.count != 1:
+        raise ValueError(f"variable '{variable}' is not a 1 x 1 struct")
+    names = _field_names(stream, order)
     found = {}
     for name in names:
         size = _element_tag(stream, order)
@@ -217,3 +253,58 @@ def _read(f, variable: str, fields: tuple[str, ...], cell_items: dict[str, int])
             found[name] = _as_variable(header, order, element, stream,
                                        item - element.header_bytes)
     return found
+
+
+@dataclass(frozen=True)
+class Outline:
+    """An array left unread by :func:`read_outline`: its MATLAB dimensions, which are the
+    ``shape`` scipy gives it."""
+
+    shape: tuple[int, ...]
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+
+def read_outline(path: Path, variable: str, max_bytes: int = 1 << 16):
+    """The variable as scipy's ``loadmat(simplify_cells=True)`` gives it, except that every
+    cell or struct over ``max_bytes`` is walked element by element (a cell as a list, a
+    struct as a dict, a struct array as a list of dicts) and every other array over
+    ``max_bytes`` is an :class:`Outline`: one pass that keeps small values (scores, names,
+    rates) and only the dimensions of large arrays, holding one small element at a time."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            header, order, stream, matrix, left = _find(f, variable)
+            return _outline(header, order, stream, matrix, left, max_bytes)
+    except _Truncated:
+        raise DatasetError(path, "truncated MATLAB file") from None
+    except (ValueError, zlib.error, struct.error, OSError) as err:
+        raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
+
+
+def _outline(header: bytes, order: str, stream, matrix: _Matrix, left: int, max_bytes: int):
+    """One array whose header has been read, ``left`` bytes of it still in ``stream``."""
+    if left <= max_bytes:
+        return _as_variable(header, order, matrix, stream, left)
+    if matrix.mx_class not in (MX_CELL, MX_STRUCT):
+        stream.skip(left)
+        return Outline(tuple(matrix.dims))
+    names = _field_names(stream, order) if matrix.mx_class == MX_STRUCT else None
+    items = []
+    for _ in range(matrix.count):
+        if names is None:
+            items.append(_element(header, order, stream, max_bytes))
+        else:
+            items.append({name: _element(header, order, stream, max_bytes) for name in names})
+    return items[0] if names is not None and matrix.count == 1 else items
+
+
+def _element(header: bytes, order: str, stream, max_bytes: int):
+    """The next array element of a cell or struct, outlined."""
+    size = _element_tag(stream, order)
+    if size == 0:  # an empty array
+        return np.empty((0, 0))
+    matrix = _Matrix(stream, order)
+    return _outline(header, order, stream, matrix, size - matrix.header_bytes, max_bytes)

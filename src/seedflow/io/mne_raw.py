@@ -32,7 +32,7 @@ import numpy as np
 from seedflow.channels import in_standard_order, pick, standard_name
 from seedflow.errors import DatasetError
 from seedflow.io import events
-from seedflow.io.base import SessionSource, Trial
+from seedflow.io.base import Excluded, SessionSource, Trial, check_unmatched, files_with
 
 log = logging.getLogger(__name__)
 
@@ -305,20 +305,39 @@ def check_sfreq(raw: mne.io.BaseRaw, path: Path, expected: float | None) -> None
 EXTENSIONS = (".fif", ".edf", ".bdf", ".vhdr", ".set", ".cnt", ".gdf")
 
 
-def discover(root: Path) -> list[tuple[str, str, Path]]:
-    """(subject, session, file) for ``sub-<s>[_ses-<k>]_*.<ext>`` files under ``root``."""
+def identity(path: Path) -> tuple[str, str] | None:
+    """(subject, session) from a ``sub-<s>[_ses-<k>]_*`` name (session 1 when absent), else
+    None."""
+    stem = Path(path).stem
+    entities = dict(part.split("-", 1) for part in stem.split("_") if "-" in part)
+    if not stem.startswith("sub-") or not entities.get("sub"):
+        return None
+    return entities["sub"], entities.get("ses", "1")
+
+
+def discover(root: Path, excluded: Excluded | None = None) -> list[tuple[str, str, Path]]:
+    """(subject, session, file) for ``sub-<s>[_ses-<k>]_*.<ext>`` files under ``root``.
+
+    Any other file with one of :data:`EXTENSIONS` (any case, any depth) stops the listing,
+    unless ``excluded``; so does a subject × session found twice.
+    """
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(root, "dataset folder not found")
     found = {}
-    for path in sorted(root.rglob("sub-*")):
-        if path.suffix.lower() not in EXTENSIONS or not path.is_file():
+    unmatched = []
+    for path in files_with(root, EXTENSIONS):
+        if excluded and excluded(path):
             continue
-        entities = dict(part.split("-", 1) for part in path.stem.split("_") if "-" in part)
-        key = (entities["sub"], entities.get("ses", "1"))
+        key = identity(path)
+        if key is None:
+            unmatched.append(path)
+            continue
         if key in found:
             raise DatasetError(path, f"subject {key[0]} session {key[1]} also in {found[key]}")
         found[key] = path
+    check_unmatched(unmatched, root, f"sub-<subject>[_ses-<session>]_*<ext> "
+                                     f"({', '.join(EXTENSIONS)})")
     if not found:
         raise DatasetError(root, f"no sub-<subject>[_ses-<session>]_*<ext> recordings "
                                  f"({', '.join(EXTENSIONS)})")

@@ -8,7 +8,6 @@ Only one trial is held in memory at a time.
 from __future__ import annotations
 
 import re
-import struct
 from pathlib import Path
 
 import h5py
@@ -17,25 +16,35 @@ import scipy.io
 
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError
-from seedflow.io.base import SessionSource, Trial
-from seedflow.io.matlab_struct import (HEADER_BYTES, MI_COMPRESSED, MI_MATRIX, read_header,
-                                       top_level_elements)
+from seedflow.io.base import Excluded, SessionSource, Trial, check_unmatched, files_with
+from seedflow.io.matlab_struct import HEADER_BYTES, check_variables_end
 
 SEED_CLASSES = {-1: "negative", 0: "neutral", 1: "positive"}
 _TRIAL_KEY = re.compile(r"^[A-Za-z]+_eeg(\d+)$")
 _SESSION_FILE = re.compile(r"^(\d+)_(\d{8})\.mat$")
+LABEL_FILE = "label.mat"
 
 
-def discover(root: Path) -> list[tuple[str, str, Path]]:
-    """(subject, session, file) for every subject file; sessions numbered by date from 1."""
+def discover(root: Path, excluded: Excluded | None = None) -> list[tuple[str, str, Path]]:
+    """(subject, session, file) for every subject file; sessions numbered by date from 1.
+
+    Any other ``.mat`` file under ``Preprocessed_EEG`` (any case, any depth) but
+    ``label.mat`` stops the listing, unless ``excluded``.
+    """
     folder = Path(root) / "Preprocessed_EEG"
     if not folder.is_dir():
         raise DatasetError(folder, "folder not found (expected SEED's Preprocessed_EEG layout)")
     by_subject: dict[int, list[tuple[str, Path]]] = {}
-    for path in folder.glob("*.mat"):
-        match = _SESSION_FILE.match(path.name)
+    unmatched = []
+    for path in files_with(folder, (".mat",)):
+        if path == folder / LABEL_FILE or (excluded and excluded(path)):
+            continue
+        match = _SESSION_FILE.match(path.name) if path.parent == folder else None
         if match:
             by_subject.setdefault(int(match[1]), []).append((match[2], path))
+        else:
+            unmatched.append(path)
+    check_unmatched(unmatched, folder, f"<subject>_<yyyymmdd>.mat beside {LABEL_FILE}")
     if not by_subject:
         raise DatasetError(folder, "no <subject>_<yyyymmdd>.mat files")
     return [
@@ -55,7 +64,23 @@ def read_labels(path: Path) -> list[int]:
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
     if labels is None:
         raise DatasetError(path, "no variable 'label'")
-    return [int(v) for v in np.ravel(labels)]
+    values = np.ravel(labels)
+    if not values.size:
+        raise DatasetError(path, "variable 'label' is empty")
+    whole = (np.issubdtype(values.dtype, np.integer)
+             or (np.issubdtype(values.dtype, np.floating) and np.isfinite(values).all()
+                 and (values == np.round(values)).all()))
+    if not whole:
+        raise DatasetError(path, f"labels must be whole numbers (class codes), found "
+                                 f"{values.tolist()}")
+    return [int(v) for v in values]
+
+
+def _numbers(numbers: list[int]) -> str:
+    """Trial numbers as ``a..b`` when contiguous and unique, else listed."""
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"{numbers[0]}..{numbers[-1]}"
+    return str(numbers)
 
 
 def _trial_number(key: str) -> int:
@@ -82,28 +107,10 @@ def _variables(path: Path) -> tuple[list[tuple[str, tuple]], bool]:
         if stored:
             raise DatasetError(path, f"truncated: its HDF5 (MATLAB v7.3) header says "
                                      f"{stored[1]} bytes, the file has {size}") from err
-        _check_v5_end(path, size)
+        check_variables_end(path)
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
-    _check_v5_end(path, size)
+    check_variables_end(path)
     return variables, False
-
-
-def _check_v5_end(path: Path, size: int) -> None:
-    """Stop on a MAT-file v5 cut short: its last variable's tag announces more bytes than
-    the file has (scipy's whosmat skips past the end without noticing). A tag that is not a
-    variable's is damage that scipy reports, not a truncation."""
-    try:
-        with open(path, "rb") as f:
-            _, order = read_header(f)
-            elements = list(top_level_elements(f, order))
-    except (ValueError, OSError, struct.error):  # a damaged header: scipy reports it
-        return
-    if not elements or any(kind not in (MI_MATRIX, MI_COMPRESSED) for kind, _, _ in elements):
-        return
-    end = max(start + nbytes for _, nbytes, start in elements)
-    if end > size:
-        raise DatasetError(path, f"truncated: its variables need {end} bytes, the file has "
-                                 f"{size}")
 
 
 def _check_v5_header(path: Path, size: int) -> None:
@@ -143,13 +150,14 @@ def open_trial_file(path: Path, labels: list[int], classes: dict[int, str], *, s
     """A MATLAB file of ``<initials>_eeg<k>`` trials, trial k labelled ``labels[k - 1]``.
 
     Labels are codes of ``classes`` (code -> name); class indices follow the sorted codes.
+    The file must hold trials 1 .. len(labels), each once.
     """
     path = Path(path)
     keys, lengths, hdf5 = _trial_keys_and_lengths(path)
     numbers = [_trial_number(k) for k in keys]
-    if max(numbers) > len(labels):
-        raise DatasetError(label_source, f"{len(labels)} labels, but {path} has trial "
-                                         f"{max(numbers)}")
+    if numbers != list(range(1, len(labels) + 1)):
+        raise DatasetError(path, f"holds trials {_numbers(numbers)} but {label_source} has "
+                                 f"{len(labels)} labels, one for each trial 1..{len(labels)}")
     unknown = set(labels) - set(classes)
     if unknown:
         raise DatasetError(label_source, f"labels {sorted(unknown)} are not among the "

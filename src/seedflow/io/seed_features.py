@@ -23,7 +23,7 @@ import zarr
 
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError
-from seedflow.io.matlab_struct import HEADER_BYTES, read_header, top_level_elements
+from seedflow.io.matlab_struct import check_variables_end
 from seedflow.io.zarr_store import COMPRESSOR, SessionStore, atomic_directory
 
 log = logging.getLogger(__name__)
@@ -65,20 +65,8 @@ def _variables(path: Path) -> tuple[dict[str, tuple], bool]:
         variables = {name: shape for name, shape, _ in scipy.io.whosmat(path)}
     except Exception as err:  # scipy and h5py raise many types for damaged files
         raise DatasetError(path, f"cannot read MATLAB file ({err})") from err
-    end, size = _v5_end(path), path.stat().st_size
-    if end > size:
-        raise DatasetError(path, f"truncated: its variables need {end} bytes, the file has "
-                                 f"{size}")
+    check_variables_end(path)
     return variables, False
-
-
-def _v5_end(path: Path) -> int:
-    """Where the last variable of a MATLAB v5 file ends, from its element tags (scipy's
-    whosmat skips past the end of a truncated file without noticing)."""
-    with open(path, "rb") as f:
-        _, order = read_header(f)
-        return max((start + nbytes for _, nbytes, start in top_level_elements(f, order)),
-                   default=HEADER_BYTES)
 
 
 def _read(path: Path, name: str, hdf5: bool) -> np.ndarray:

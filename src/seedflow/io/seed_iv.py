@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from seedflow.errors import DatasetError
-from seedflow.io.base import SessionSource
+from seedflow.io.base import Excluded, SessionSource, check_unmatched, files_with
 from seedflow.io.seed import open_trial_file
 
 SEED_IV_CLASSES = {0: "neutral", 1: "sad", 2: "fear", 3: "happy"}
@@ -23,21 +23,36 @@ FOLDER = "eeg_raw_data"
 _SESSION_FILE = re.compile(r"^(\d+)_(\d{8})\.mat$")
 
 
-def discover(root: Path) -> list[tuple[str, str, Path]]:
-    """(subject, session, file) for every ``eeg_raw_data/<session>/<subject>_<date>.mat``."""
+def discover(root: Path, excluded: Excluded | None = None) -> list[tuple[str, str, Path]]:
+    """(subject, session, file) for every ``eeg_raw_data/<session>/<subject>_<date>.mat``.
+
+    Any other ``.mat`` file under ``eeg_raw_data`` (any case, any depth) stops the listing,
+    unless ``excluded``; so does a subject twice in one session.
+    """
     folder = Path(root) / FOLDER
     if not folder.is_dir():
         raise DatasetError(folder, "folder not found (expected SEED-IV's eeg_raw_data layout)")
-    found = []
-    for session in sorted(SEED_IV_LABELS):
-        for path in (folder / session).glob("*.mat"):
-            match = _SESSION_FILE.match(path.name)
-            if match:
-                found.append((match[1], session, path))
+    found: dict[tuple[str, str], Path] = {}
+    unmatched = []
+    for path in files_with(folder, (".mat",)):
+        if excluded and excluded(path):
+            continue
+        parts = path.relative_to(folder).parts
+        match = _SESSION_FILE.match(parts[-1])
+        if len(parts) != 2 or parts[0] not in SEED_IV_LABELS or not match:
+            unmatched.append(path)
+            continue
+        key = (match[1], parts[0])
+        if key in found:
+            raise DatasetError(path, f"subject {key[0]} session {key[1]} is also "
+                                     f"{found[key]}")
+        found[key] = path
+    check_unmatched(unmatched, folder, f"<session>/<subject>_<yyyymmdd>.mat (sessions "
+                                       f"{', '.join(SEED_IV_LABELS)})")
     if not found:
         raise DatasetError(folder, "no <session>/<subject>_<yyyymmdd>.mat files "
                                    f"(sessions {', '.join(SEED_IV_LABELS)})")
-    return sorted(found, key=lambda f: (int(f[0]), f[1]))
+    return [(s, k, found[(s, k)]) for s, k in sorted(found, key=lambda f: (int(f[0]), f[1]))]
 
 
 def session_labels(session: str) -> list[int]:
@@ -47,7 +62,10 @@ def session_labels(session: str) -> list[int]:
     return list(SEED_IV_LABELS[session])
 
 
-def open_session(path: Path, session: str, sfreq: float = 200.0) -> SessionSource:
-    """A SEED-IV subject file as a :class:`SessionSource` (labels 0..3)."""
-    return open_trial_file(path, session_labels(session), SEED_IV_CLASSES, sfreq=sfreq,
-                           label_source=f"SEED-IV session {session} labels")
+def open_session(path: Path, session: str, sfreq: float = 200.0,
+                 n_trials: int | None = None) -> SessionSource:
+    """A SEED-IV subject file as a :class:`SessionSource` (labels 0..3): all 24 trials of
+    the session, or its first ``n_trials`` (the simulated layout's shorter sessions)."""
+    labels = session_labels(session)[:n_trials]
+    return open_trial_file(path, labels, SEED_IV_CLASSES, sfreq=sfreq,
+                           label_source=f"SEED-IV's session {session} label list")

@@ -18,7 +18,7 @@ from pathlib import Path
 from seedflow.channels import SEED_62, SEED_EOG, SEED_MASTOIDS, normalise, pick
 from seedflow.errors import DatasetError
 from seedflow.io import events, mne_raw
-from seedflow.io.base import SessionSource, Trial
+from seedflow.io.base import Excluded, SessionSource, Trial, check_unmatched, files_with
 from seedflow.io.trial_table import TrialRow, rows_for
 
 SEED_V_CLASSES = {0: "disgust", 1: "fear", 2: "sad", 3: "neutral", 4: "happy"}
@@ -46,21 +46,36 @@ def published_table() -> list[TrialRow]:
                 zip(starts, ends, SEED_V_LABELS[session]), start=1)]
 
 
-def discover(folder: Path) -> list[tuple[str, str, Path]]:
-    """(subject, session, file) for every ``<subject>_<session>[_<date>].cnt`` under folder."""
+def identity(path: Path) -> tuple[str, str] | None:
+    """(subject, session) from a ``<subject>_<session>[_<yyyymmdd>].cnt`` name, else None."""
+    match = _FILE.match(Path(path).name)
+    return (match[1], match[2]) if match else None
+
+
+def discover(folder: Path, excluded: Excluded | None = None) -> list[tuple[str, str, Path]]:
+    """(subject, session, file) for every ``<subject>_<session>[_<date>].cnt`` under folder.
+
+    Any other ``.cnt`` or ``.fif`` file under it (any case) stops the listing, unless
+    ``excluded``; so does a subject × session found twice.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(folder, "folder not found (expected <subject>_<session>_<date>.cnt "
                                    "recordings)")
     found = {}
-    for path in sorted(folder.rglob("*")):
-        match = _FILE.match(path.name)
-        if match:
-            key = (match[1], match[2])
-            if key in found:
-                raise DatasetError(path, f"subject {key[0]} session {key[1]} is also "
-                                         f"{found[key]}")
-            found[key] = path
+    unmatched = []
+    for path in files_with(folder, (".cnt", ".fif")):
+        if excluded and excluded(path):
+            continue
+        key = identity(path)
+        if key is None:
+            unmatched.append(path)
+            continue
+        if key in found:
+            raise DatasetError(path, f"subject {key[0]} session {key[1]} is also "
+                                     f"{found[key]}")
+        found[key] = path
+    check_unmatched(unmatched, folder, "<subject>_<session>[_<yyyymmdd>].cnt (or .fif)")
     if not found:
         raise DatasetError(folder, "no <subject>_<session>[_<yyyymmdd>].cnt recordings")
     return [(s, k, found[(s, k)]) for s, k in sorted(found, key=lambda x: (int(x[0]),

@@ -62,7 +62,25 @@ def read(path: Path) -> list[TrialRow]:
         seen.add(key)
     if not rows:
         raise DatasetError(path, "trial table has no rows")
+    _check_no_overlap(rows, path)
     return rows
+
+
+def _check_no_overlap(rows: list[TrialRow], path: Path) -> None:
+    """Trials of one session may not share samples: windows of the same samples on both
+    sides of a train/test split would leak."""
+    groups: dict[tuple, list[TrialRow]] = {}
+    for row in rows:
+        groups.setdefault((row.subject, row.session), []).append(row)
+    for (subject, session), group in groups.items():
+        group = sorted(group, key=lambda r: r.start_s)
+        for before, after in zip(group, group[1:]):
+            if after.start_s < before.end_s:
+                whose = f"subject {subject} " if subject else ""
+                raise DatasetError(path, f"{whose}session {session}: trial {after.trial} "
+                                         f"({after.start_s:g}-{after.end_s:g} s) overlaps "
+                                         f"trial {before.trial} ({before.start_s:g}-"
+                                         f"{before.end_s:g} s)")
 
 
 def rows_for(rows: list[TrialRow], subject: str, session: str, source) -> list[TrialRow]:

@@ -1,0 +1,338 @@
+"""What the config and the recordings' headers already tell, checked before any job runs.
+
+:func:`headers` gives, for every recording, what its headers say -- sampling rate, channel
+names, trials with their labels and lengths -- without reading samples. Files on disk are
+opened with their reader (:func:`seedflow.datasets.open_source` reads headers only: variable
+shapes of MATLAB files, MNE's lazy readers for CNT, FIF, EDF ...), so the readers' own checks
+(labels against trials, trial tables against the recording, channels, rate) run here too;
+DREAMER.mat, one struct holding every subject, is read in one pass that skips the samples
+(:func:`seedflow.io.dreamer.headers`). The simulated dataset's files do not exist yet: its
+headers come from the simulation config, as the simulator will write them.
+
+:func:`check` then stops with one :class:`SeedflowError` naming the config key, the value and
+the limit it breaks: band and filter edges against the Nyquist frequency of the rate they
+run at, window lengths against the shortest trial, protocol settings against the trials of
+each session, stacking without validation trials, the GAN's rate and windows.
+
+Headers are scanned afresh by each process that plans a run, without a cache: Snakemake's
+job processes, which parse the workflow again (cluster jobs), skip the scan (see
+``workflow/rules/common.smk``), so it runs once per ``snakemake`` call, and a cache would
+have to be written into the results folder even by a dry run and be kept in step with the
+files. Measured on a loaded 2-core machine: 45 SEED files in 0.04 s; a DREAMER.mat of
+DREAMER's structure holding 0.55 GB of decompressed arrays in 5 s, as long as zlib takes to
+inflate them (the real file, about 2 GB decompressed, is in proportion).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from seedflow import datasets, simulate, simulate_layouts
+from seedflow.channels import DREAMER_14, SEED_62, SEED_EOG
+from seedflow.errors import SeedflowError
+from seedflow.io import dreamer, seed, seed_iv, seed_v
+from seedflow.io.base import SessionHeader, Trial
+
+Key = tuple[str, str]  # (subject, session)
+
+
+# ---- headers ----------------------------------------------------------------------------
+
+def headers(config: dict, recordings: list[datasets.Recording]) -> dict[Key, SessionHeader]:
+    """(subject, session) -> what the recording's headers say (no samples are read)."""
+    if config["dataset"]["kind"] == "simulated":
+        return {(r.subject, r.session): _simulated(config, r) for r in recordings}
+    if datasets.layout(config) == "dreamer":
+        ds = config["dataset"]
+        found = {}
+        for path in dict.fromkeys(r.path for r in recordings):  # one pass per file
+            subjects = [r.subject for r in recordings if r.path == path]
+            found |= {(s, "1"): h for s, h in dreamer.headers(
+                path, subjects, target=ds.get("target", "valence"), levels=ds.get("levels", 2),
+                expected_sfreq=dreamer.DREAMER_SFREQ).items()}
+        return {(r.subject, r.session): found[(r.subject, r.session)] for r in recordings}
+    return {(r.subject, r.session): datasets.open_source(config, r).header for r in recordings}
+
+
+def _simulated(config: dict, recording: datasets.Recording) -> SessionHeader:
+    """The header of a simulated recording, as :mod:`seedflow.simulate_layouts` writes it
+    and the layout's reader will read it."""
+    section, ds = config["simulation"], config["dataset"]
+    layout, spec = simulate_layouts.layout_of(section), simulate_layouts.spec_of(section)
+    subject, session = int(recording.subject), recording.session
+    n_samples = int(round(spec.trial_seconds * spec.sfreq))  # as SeedSimulator.segment
+    eog: tuple[str, ...] = ()
+    if layout == "seed":
+        classes, codes = seed.SEED_CLASSES, simulate.trial_labels(spec.trials_per_session)
+    elif layout == "seed-iv":
+        classes = seed_iv.SEED_IV_CLASSES
+        codes = seed_iv.session_labels(session)[:spec.trials_per_session]
+    elif layout == "dreamer":
+        scores = simulate_layouts.dreamer_subject(spec, subject)[1][ds.get("target",
+                                                                           "valence")]
+        levels = ds.get("levels", 2)
+        return _header(recording.path, DREAMER_14, spec.sfreq,
+                       [(k, dreamer.class_index(s, levels), n_samples)
+                        for k, s in enumerate(scores, start=1)],
+                       dreamer.class_names(levels))
+    else:  # seed-v: trials cut from a continuous recording by its trial table
+        classes, eog = seed_v.SEED_V_CLASSES, SEED_EOG
+        rows = [r for r in simulate_layouts.seed_v_rows(spec) if r.session == session]
+        return _header(recording.path, SEED_62, spec.sfreq,
+                       [(r.trial, seed_v.class_index(r.label, classes, "the simulated table"),
+                         round(r.end_s * spec.sfreq) - round(r.start_s * spec.sfreq))
+                        for r in rows],
+                       [classes[c] for c in sorted(classes)], eog)
+    order = sorted(classes)
+    return _header(recording.path, SEED_62, spec.sfreq,
+                   [(k, order.index(c), n_samples) for k, c in enumerate(codes, start=1)],
+                   [classes[c] for c in order], eog)
+
+
+def _header(path, ch_names, sfreq, trials, class_names, eog=()) -> SessionHeader:
+    return SessionHeader(Path(path), tuple(ch_names), float(sfreq),
+                         tuple(Trial(*t) for t in trials), tuple(class_names), tuple(eog))
+
+
+# ---- checks -----------------------------------------------------------------------------
+
+def check(config: dict, found: dict[Key, SessionHeader]) -> None:
+    """Stop with one :class:`SeedflowError` naming the config key if the config cannot run
+    on these recordings."""
+    if not datasets.official_features(config):
+        _check_features(config, found)
+    _check_recognition(config, found)
+    _check_synthesis(config, found)
+
+
+def _error(key: str, message: str) -> SeedflowError:
+    return SeedflowError(f"config key {key}: {message}")
+
+
+def _hz(values) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "] Hz"
+
+
+def _reaches(band, nyquist: float) -> str:
+    return "reaches above Nyquist" if band[1] > nyquist else "reaches Nyquist"
+
+
+def _where(key: Key, header: SessionHeader) -> str:
+    return f"sub-{key[0]} ses-{key[1]} ({header.path.name})"
+
+
+def _ratio(source: float, target: float) -> Fraction | None:
+    """target / source as resample_poly's up / down (the resamplers' own rule), or None."""
+    ratio = Fraction(target / source).limit_denominator(1000)
+    return ratio if abs(float(ratio) * source - target) <= 1e-6 * target else None
+
+
+def _resampled_length(n: int, ratio: Fraction | None) -> int:
+    """Samples of a trial of ``n`` samples after resample_poly by ``ratio``."""
+    return n if ratio is None else -(-n * ratio.numerator // ratio.denominator)
+
+
+def _shortest(found: dict[Key, SessionHeader], sfreq: float):
+    """(key, header, trial) of the shortest trial among recordings at ``sfreq``."""
+    return min(((key, h, t) for key, h in found.items() if h.sfreq == sfreq
+                for t in h.trials), key=lambda x: x[2].n_samples)
+
+
+def _check_band_edges(key: str, band, what: str = "") -> None:
+    lo, hi = band
+    if not lo < hi:
+        raise _error(key, f"{_hz(band)}: the low edge must be below the high edge{what}")
+    if lo <= 0:
+        raise _error(key, f"{_hz(band)}: the low edge must be above 0 Hz{what}")
+
+
+def _check_features(config: dict, found: dict[Key, SessionHeader]) -> None:
+    section = config["features"]
+    prep = section.get("preprocessing") or {}
+    bands = section["bands"]
+    for name, band in bands.items():
+        _check_band_edges(f"features.bands.{name}", band)
+    if prep.get("bandpass") is not None:
+        _check_band_edges("features.preprocessing.bandpass", prep["bandpass"])
+    if section.get("overlap_seconds", 0.0) >= section["window_seconds"]:
+        raise _error("features.overlap_seconds", f"{section['overlap_seconds']:g} s is not "
+                     f"shorter than features.window_seconds ({section['window_seconds']:g} s)")
+    for sfreq in sorted({h.sfreq for h in found.values()}):
+        nyquist = sfreq / 2
+        at = f"({nyquist:g} Hz at {sfreq:g} Hz sampling)"
+        if prep.get("notch") is not None and prep["notch"] >= nyquist:
+            raise _error("features.preprocessing.notch", f"{prep['notch']:g} Hz is not below "
+                         f"Nyquist {at}")
+        if prep.get("bandpass") is not None and prep["bandpass"][1] >= nyquist:
+            raise _error("features.preprocessing.bandpass", f"{_hz(prep['bandpass'])} "
+                         f"{_reaches(prep['bandpass'], nyquist)} {at}; it runs before any "
+                         "resampling")
+        ratio, rate = None, sfreq
+        if prep.get("resample") is not None and prep["resample"] != sfreq:
+            rate = float(prep["resample"])
+            ratio = _ratio(sfreq, rate)
+            if ratio is None:
+                raise _error("features.preprocessing.resample", f"{rate:g} Hz is not a simple "
+                             f"ratio (denominator up to 1000) of the {sfreq:g} Hz recordings")
+        for name, band in bands.items():
+            if band[1] < rate / 2:
+                continue
+            if ratio is not None:
+                raise _error("features.preprocessing.resample", f"{rate:g} Hz puts Nyquist at "
+                             f"{rate / 2:g} Hz, not above band {name} {_hz(band)} "
+                             f"(features.bands.{name})")
+            raise _error(f"features.bands.{name}", f"{_hz(band)} {_reaches(band, nyquist)} "
+                         f"{at}")
+        _check_windows(config, found, sfreq, rate, ratio)
+    reference = prep.get("reference")
+    if isinstance(reference, list):
+        for key, h in found.items():
+            missing = [ch for ch in reference if ch not in h.ch_names]
+            if missing:
+                raise _error("features.preprocessing.reference", f"channels {missing} are not "
+                             f"in {_where(key, h)}, which has {', '.join(h.ch_names)}")
+
+
+def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
+                   rate: float, ratio: Fraction | None) -> None:
+    """Feature windows at ``rate`` (recordings at ``sfreq``): at least one in every trial."""
+    section = config["features"]
+    win = int(round(section["window_seconds"] * rate))
+    hop = win - int(round(section.get("overlap_seconds", 0.0) * rate))
+    if win < 1:
+        raise _error("features.window_seconds", f"{section['window_seconds']:g} s is less "
+                     f"than one sample at {rate:g} Hz")
+    if hop < 1:
+        raise _error("features.overlap_seconds", f"{section['overlap_seconds']:g} s leaves "
+                     f"windows of {section['window_seconds']:g} s less than one sample apart "
+                     f"at {rate:g} Hz")
+    stft_n = section.get("stft_n")
+    if section.get("de_method") == "stft" and stft_n is not None and stft_n < win:
+        raise _error("features.stft_n", f"{stft_n} is shorter than a window ({win} samples "
+                     f"at {rate:g} Hz)")
+    key, h, trial = _shortest(found, sfreq)
+    length = _resampled_length(trial.n_samples, ratio)
+    if length < win:
+        raise _error("features.window_seconds", f"{section['window_seconds']:g} s windows do "
+                     f"not fit in trial {trial.trial_id} of {_where(key, h)}, "
+                     f"{length / rate:g} s long: every trial must hold a window")
+    models = set(config["recognition"]["models"])
+    if "stacking" in models:
+        models |= set(config["recognition"]["stacking"])
+    if "aann4d" in models:
+        slices = config["recognition"]["segment_windows"]
+        windows = (length - win) // hop + 1
+        if windows < slices:
+            raise _error("recognition.segment_windows", f"{slices} windows per aann4d segment, "
+                         f"but trial {trial.trial_id} of {_where(key, h)} holds {windows} "
+                         f"(features.window_seconds {section['window_seconds']:g} s): its "
+                         "windows would make no segment")
+
+
+def _trial_ids(header: SessionHeader) -> list[int]:
+    return sorted(t.trial_id for t in header.trials)
+
+
+def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
+    rec = config["recognition"]
+    protocols = rec["protocols"]
+    per_class = rec.get("validation_trials", 0)
+    if "stacking" in rec["models"]:
+        if per_class < 1:
+            raise _error("recognition.validation_trials", f"{per_class}, but stacking (in "
+                         "recognition.models) fits its meta-model on the base models' "
+                         "predictions for validation trials: set 1 or more")
+        bases = rec["stacking"]
+        if "aann4d" in bases and len(set(bases)) > 1:
+            raise _error("recognition.stacking", f"{bases}: aann4d predicts segments of "
+                         "several windows, the others single windows, so their predictions "
+                         "cannot be stacked row by row")
+    training: list[tuple[str, Key, list[int]]] = []  # (fold, session, its training trials)
+    if "subject_dependent" in protocols:
+        n_folds = rec.get("session_folds", 1)
+        for key, h in found.items():
+            ids = _trial_ids(h)
+            if n_folds == 1:
+                if rec["train_trials"] >= len(ids):
+                    raise _error("recognition.train_trials", f"{rec['train_trials']} leaves no "
+                                 f"test trial in {_where(key, h)}, which has {len(ids)} trials")
+                training.append((f"subject_dependent sub-{key[0]}_ses-{key[1]}", key,
+                                 ids[:rec["train_trials"]]))
+                continue
+            if n_folds > len(ids):
+                raise _error("recognition.session_folds", f"{n_folds} folds of trial blocks, "
+                             f"but {_where(key, h)} has {len(ids)} trials")
+            for j, block in enumerate(np.array_split(ids, n_folds), start=1):
+                training.append((f"subject_dependent sub-{key[0]}_ses-{key[1]}_fold-{j}", key,
+                                 [i for i in ids if i not in set(block.tolist())]))
+    if "kfold" in protocols:
+        total = sum(len(h.trials) for h in found.values())
+        if rec["kfold"] > total:
+            raise _error("recognition.kfold", f"{rec['kfold']} folds, but the dataset has "
+                         f"{total} trials")
+    if "loso" in protocols or "kfold" in protocols:
+        # Every session trains in some LOSO fold with all its trials; a K-fold fold trains on
+        # part of them, so this is all that can be told before the folds are drawn.
+        training += [(p, key, _trial_ids(h)) for p in ("loso", "kfold") if p in protocols
+                     for key, h in found.items()]
+    if per_class:
+        _check_validation(per_class, found, training)
+
+
+def _check_validation(per_class: int, found: dict[Key, SessionHeader],
+                      training: list[tuple[str, Key, list[int]]]) -> None:
+    """Every class of a fold's training trials in a session keeps a training trial after
+    ``per_class`` of its trials are held out (seedflow.protocols.validation_trials)."""
+    for fold, key, ids in training:
+        h = found[key]
+        labels = {t.trial_id: t.label for t in h.trials}
+        counts = np.bincount([labels[i] for i in ids], minlength=len(h.class_names))
+        for label, count in enumerate(counts):
+            if 0 < count <= per_class:
+                raise _error("recognition.validation_trials", f"{per_class} validation trials "
+                             f"per class leave class {h.class_names[label]!r} of "
+                             f"{_where(key, h)} with no training trial in {fold} (it has "
+                             f"{count} training trials of that class)")
+
+
+def _check_synthesis(config: dict, found: dict[Key, SessionHeader]) -> None:
+    section = config["synthesis"]
+    if not section.get("enabled", True):
+        return
+    target = section.get("sfreq")
+    for sfreq in sorted({h.sfreq for h in found.values()}):
+        ratio, rate = None, sfreq
+        if target is not None and target != sfreq:
+            if target > sfreq:
+                raise _error("synthesis.sfreq", f"{target:g} Hz is above the recordings' "
+                             f"{sfreq:g} Hz (only lower rates, by anti-aliased resampling)")
+            rate, ratio = float(target), _ratio(sfreq, target)
+            if ratio is None:
+                raise _error("synthesis.sfreq", f"{target:g} Hz is not a simple ratio "
+                             f"(denominator up to 1000) of the {sfreq:g} Hz recordings")
+            for name, band in config["features"]["bands"].items():
+                if band[1] > rate / 2:
+                    raise _error("synthesis.sfreq", f"{target:g} Hz puts Nyquist at "
+                                 f"{rate / 2:g} Hz, below band {name} {_hz(band)} "
+                                 f"(features.bands.{name}), which the GAN's quality measures "
+                                 "compare")
+        win = int(round(section["window_seconds"] * rate))
+        key, h, trial = _shortest(found, sfreq)
+        length = _resampled_length(trial.n_samples, ratio)
+        if win < 1 or length < win:
+            raise _error("synthesis.window_seconds", f"{section['window_seconds']:g} s windows "
+                         f"do not fit in trial {trial.trial_id} of {_where(key, h)}, "
+                         f"{length / rate:g} s long at {rate:g} Hz: every trial must hold "
+                         "a window")
+    train_trials = config["recognition"]["train_trials"]
+    groups = ({f"sub-{s}": [k for k in found if k[0] == s] for s, _ in found}
+              if section.get("per_subject") else {"pooled": list(found)})
+    for group, keys in groups.items():
+        if not any(len(found[k].trials) > train_trials for k in keys):
+            raise _error("recognition.train_trials", f"{train_trials}: the GAN trains on the "
+                         f"first {train_trials} trials of each session and is measured on the "
+                         f"others, but no session of GAN group {group} has more than "
+                         f"{train_trials} trials")
