@@ -6,10 +6,18 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
 
-def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict:
-    """Accuracy, macro-F1, confusion matrix, per-class recall and the majority baseline."""
+def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int,
+                 chance_level: float | None = None) -> dict:
+    """Accuracy, macro-F1, confusion matrix, per-class recall and the majority baseline.
+
+    ``chance_level``: the fold's majority baseline when given (of its test trials' samples
+    before any window was left out); then ``chance_level_evaluated`` is that of ``y_true``.
+    """
     classes = list(range(n_classes))
     counts = np.bincount(y_true, minlength=n_classes)
+    evaluated = float(counts.max() / counts.sum())
+    baseline = ({"chance_level": evaluated} if chance_level is None else
+                {"chance_level": chance_level, "chance_level_evaluated": evaluated})
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "f1_macro": float(f1_score(y_true, y_pred, labels=classes, average="macro",
@@ -17,7 +25,7 @@ def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict
         "recall_per_class": recall_score(y_true, y_pred, labels=classes, average=None,
                                          zero_division=0).tolist(),
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
-        "chance_level": float(counts.max() / counts.sum()),
+        **baseline,
         "n_test_windows": int(len(y_true)),
     }
 

@@ -202,6 +202,8 @@ def _model(model_dir: Path, n_classes: int):
     if (model_dir / "model.keras").is_file():
         import keras
 
+        from seedflow.models import layers  # noqa: F401 (registers the layers models share)
+
         model = keras.saving.load_model(model_dir / "model.keras")
         return lambda x: model.predict(np.asarray(x[:], dtype="float32"), verbose=0)
     if not (model_dir / "model.joblib").is_file():
