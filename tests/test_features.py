@@ -143,9 +143,12 @@ def test_nan_segments_are_reported_not_hidden(tmp_path, caplog):
         in caplog.text
     counts = zarr.open_group(tmp_path / "f.zarr")["nonfinite_samples"][:]
     assert counts[2, 1] == 10 and counts.sum() == 10
-    # A gap spoils the band-filtered DE of its block (here the trial) but only the PSD of
-    # its own window; the other channel is untouched.
-    assert np.isnan(stored.de[:, 1]).all() and np.isfinite(stored.de[:, 0]).all()
+    # A gap spoils its channel's band-filtered DE within each filter's reach (delta 12.2 s:
+    # the whole trial; gamma 0.93 s: windows 1-3) and the PSD of its own window only; the
+    # other channel is untouched.
+    assert np.isnan(stored.de[:, 1, 0]).all()
+    assert np.flatnonzero(np.isnan(stored.de[:, 1, 4])).tolist() == [1, 2, 3]
+    assert np.isfinite(stored.de[:, 0]).all() and np.isfinite(stored.de[4:, 1, 3]).all()
     assert np.isnan(stored.psd[:, 1]).sum() == 5 and np.isfinite(stored.psd[-1]).all()
 
 
