@@ -178,6 +178,19 @@ def test_seed_official_stft_de(tmp_path):
     np.testing.assert_allclose(result["de"], np.array(expected), rtol=1e-5)
 
 
+@pytest.mark.parametrize("method", ["moving_average", "lds"])
+def test_smoothing_keeps_missing_windows_missing_and_spares_their_neighbours(method):
+    from seedflow import smoothing
+
+    x = np.random.default_rng(0).standard_normal((40, 2, 5))
+    x[10:12, 1] = np.nan
+    x[20, 0, 3] = -np.inf
+    smoothed = smoothing.smooth_trials(x, np.zeros(40, int), method, 5)
+    assert np.array_equal(np.isfinite(smoothed), np.isfinite(x))
+    clean = smoothing.smooth_trials(x[:, :1, :3], np.zeros(40, int), method, 5)
+    np.testing.assert_array_equal(smoothed[:, :1, :3], clean)  # other entries unchanged
+
+
 def test_smoothing_stays_within_trials_and_keeps_raw(tmp_path):
     lengths = np.array([2000, 2000])
     store = _store(tmp_path, _pink(np.random.default_rng(5), (2, 4000)), lengths)

@@ -154,8 +154,8 @@ def write_store(path: Path, store_path: Path, out: Path, smoothing: str = "LDS")
         attrs = {key: store.attrs[key] for key in
                  ("sfreq", "ch_names", "class_names", "subject", "session")}
         group.attrs.update(
-            attrs, **store.trial_attrs(), bands=BANDS, window_seconds=WINDOW_SECONDS, overlap_seconds=0.0,
-            feature_sfreq=store.sfreq,
+            attrs, **store.trial_attrs(), bands=BANDS, window_seconds=WINDOW_SECONDS,
+            overlap_seconds=0.0, feature_sfreq=store.sfreq,
             de_method=f"official (SEED ExtractedFeatures, de_{smoothing}<trial>)",
             de_log_base="2 (log2(100 E), SEED's DE)", psd_units="SEED's official PSD (mean "
             "squared FFT magnitude of the band, microvolt data)", filter_order=None,

@@ -62,9 +62,11 @@ def quality_caption(quality: dict | None) -> str:
     left, imputed = quality["left_out_windows"], quality["imputed_windows"]
     if not any(left.values()) and not any(imputed.values()):
         return "No window left out or imputed."
-    parts = [f"{side}: {left[side]} windows left out (no finite value), {imputed[side]} "
-             f"kept with {quality['imputed_cells'][side]} imputed (window, channel) cells"
-             for side in left if left[side] or imputed[side]]
+    parts = [f"{side}: " + ", ".join(
+        ([f"{left[side]} windows left out (no finite value)"] if left[side] else [])
+        + ([f"{imputed[side]} windows kept with {quality['imputed_cells'][side]} imputed "
+            "(window, channel) cells"] if imputed[side] else []))
+        for side in left if left[side] or imputed[side]]
     text = "Damaged data — " + "; ".join(parts) + "."
     if quality["imputed_channels"]:
         text += f" Imputed channels: {', '.join(quality['imputed_channels'])}."

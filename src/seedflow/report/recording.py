@@ -85,8 +85,9 @@ def psd_figure(raw: mne.io.BaseRaw) -> tuple[plt.Figure | None, str]:
     good = [ch for ch, ok in zip(raw.ch_names, complete) if ok and ch not in raw.info["bads"]]
     shown = good or [ch for ch, ok in zip(raw.ch_names, complete) if ok]
     left_out = [ch for ch in raw.ch_names if ch not in shown]
+    named = "every channel" if len(left_out) == len(raw.ch_names) else ", ".join(left_out)
     why = ("flagged at ingest in the excerpt's trials, or non-finite or flat in the "
-           f"excerpt: {', '.join(left_out)}" if left_out else "")
+           f"excerpt: {named}" if left_out else "")
     if not shown:
         return None, ("No PSD: no channel has finite, non-flat samples in the excerpt "
                       f"({why}).")
