@@ -226,7 +226,8 @@ def raw_nonfinite(ingest: Path, store: FeatureStore, length: int) -> np.ndarray:
         cumulative = np.concatenate([np.zeros((len(bad), 1), np.int64),
                                      np.cumsum(bad, axis=1)], axis=1)
         offsets = store.window_start[rows] - session.trial_start[index]
-        counts[rows] = (cumulative[:, offsets + length] - cumulative[:, offsets]).T
+        ends = np.minimum(offsets + length, bad.shape[1])
+        counts[rows] = (cumulative[:, ends] - cumulative[:, offsets]).T
     return counts
 
 
