@@ -143,9 +143,12 @@ def test_nan_segments_are_reported_not_hidden(tmp_path, caplog):
         in caplog.text
     counts = zarr.open_group(tmp_path / "f.zarr")["nonfinite_samples"][:]
     assert counts[2, 1] == 10 and counts.sum() == 10
-    # A gap spoils the band-filtered DE of its block (here the trial) but only the PSD of
-    # its own window; the other channel is untouched.
-    assert np.isnan(stored.de[:, 1]).all() and np.isfinite(stored.de[:, 0]).all()
+    # A gap spoils its channel's band-filtered DE within each filter's reach (delta 12.2 s:
+    # the whole trial; gamma 0.93 s: windows 1-3) and the PSD of its own window only; the
+    # other channel is untouched.
+    assert np.isnan(stored.de[:, 1, 0]).all()
+    assert np.flatnonzero(np.isnan(stored.de[:, 1, 4])).tolist() == [1, 2, 3]
+    assert np.isfinite(stored.de[:, 0]).all() and np.isfinite(stored.de[4:, 1, 3]).all()
     assert np.isnan(stored.psd[:, 1]).sum() == 5 and np.isfinite(stored.psd[-1]).all()
 
 
@@ -173,6 +176,19 @@ def test_seed_official_stft_de(tmp_path):
                 row.append(bands)
             expected.append(row)
     np.testing.assert_allclose(result["de"], np.array(expected), rtol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["moving_average", "lds"])
+def test_smoothing_keeps_missing_windows_missing_and_spares_their_neighbours(method):
+    from seedflow import smoothing
+
+    x = np.random.default_rng(0).standard_normal((40, 2, 5))
+    x[10:12, 1] = np.nan
+    x[20, 0, 3] = -np.inf
+    smoothed = smoothing.smooth_trials(x, np.zeros(40, int), method, 5)
+    assert np.array_equal(np.isfinite(smoothed), np.isfinite(x))
+    clean = smoothing.smooth_trials(x[:, :1, :3], np.zeros(40, int), method, 5)
+    np.testing.assert_array_equal(smoothed[:, :1, :3], clean)  # other entries unchanged
 
 
 def test_smoothing_stays_within_trials_and_keeps_raw(tmp_path):
@@ -262,3 +278,12 @@ def test_extract_writes_batch_by_batch_what_compute_session_holds(tmp_path, smoo
         np.testing.assert_array_equal(group[name][:], value, err_msg=name)
     if smooth != "none":
         assert not np.allclose(group["de"][:], group["de_unsmoothed"][:])
+
+
+def test_a_trial_shorter_than_a_window_is_one_error(tmp_path):
+    lengths = np.array([1030, 150])  # the second trial: 0.75 s at 200 Hz
+    store = _store(tmp_path, np.random.default_rng(1).standard_normal((2, lengths.sum())),
+                   lengths)
+    with pytest.raises(SeedflowError, match=r"features.window_seconds: trial 2 of .* lasts "
+                                            r"0.75 s, shorter than one window \(1 s\)"):
+        features.plan_session(store, FeatureSpec(bands=features.DEFAULT_BANDS))

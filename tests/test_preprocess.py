@@ -75,3 +75,21 @@ def test_bad_preprocessing_values_name_the_key(trial):
     with pytest.raises(SeedflowError, match="preprocessing.notch"):
         preprocess.preprocess_trial(_lazy(trial), SFREQ, CH, Preprocessing(notch=300),
                                     chunk=1_000)
+
+
+def test_nan_samples_stay_within_the_filters_reach(trial):
+    """A gap of one channel spoils that channel only within the notch filter's reach (not
+    its whole chunk); beyond it the result equals filtering with the gap set to 0."""
+    damaged = trial.copy()
+    damaged[1, 5_000:5_050] = np.nan
+    x, _ = preprocess.preprocess_trial(_lazy(damaged), SFREQ, CH, Preprocessing(notch=50),
+                                       chunk=1_000)
+    x = x.compute()
+    sos = preprocess.notch_filter(50, SFREQ)
+    reach = preprocess.impulse_response_length(sos)
+    spoiled = np.zeros(damaged.shape[1], bool)
+    spoiled[5_000 - reach:5_050 + reach] = True
+    assert np.isnan(x[1, spoiled]).all() and np.isfinite(x[1, ~spoiled]).all()
+    assert np.isfinite(x[[0, 2, 3]]).all()
+    filled = scipy.signal.sosfiltfilt(sos, np.nan_to_num(damaged).astype(np.float64), axis=1)
+    np.testing.assert_allclose(x[1, ~spoiled], filled[1, ~spoiled], rtol=1e-5, atol=1e-12)

@@ -75,6 +75,26 @@ def test_kfold_tests_every_trial_once_and_never_splits_one():
     assert (tested == 1).all()
 
 
+def test_splits_of_the_trial_list_equal_those_of_its_windows():
+    """One row per trial (weighted by its windows in kfold) splits as the windows did, and a
+    trial without any window keeps its place: protocols never depend on windows left out."""
+    keys, labels = _keys(windows=4)
+    trials, first = np.unique(keys, return_index=True)
+    n_windows = np.full(len(trials), 4)
+    for protocol, settings in (("kfold", {"kfold": 3, "seed": 0}),
+                               ("subject_dependent", {"train_trials": 4}),
+                               ("loso", {})):
+        fold = protocols.folds(protocol, _sessions(keys), settings)[1]
+        by_window = protocols.split(fold, keys, labels, settings)
+        by_trial = protocols.split(fold, trials, labels[first], settings, n_windows)
+        assert np.array_equal(np.isin(keys, trials[by_trial.test]), by_window.test)
+    one = trials[(trials["subject"] == "1") & (trials["session"] == "1")]
+    split = protocols.split(protocols.Fold("subject_dependent", "sub-1_ses-1", ()), one,
+                            (one["trial"] - 1) % 3, {"train_trials": 4},
+                            np.array([4, 4, 0, 4, 4, 4]))
+    assert one["trial"][split.test].tolist() == [5, 6]  # trial 3 has no window: still trains
+
+
 def test_subject_dependent_session_folds_are_trial_blocks():
     keys, labels = _keys(subjects=1, sessions=1, trials=15)
     settings = {"session_folds": 3, "train_trials": 9}

@@ -104,12 +104,13 @@ def test_channel_quality_flags_flat_nan_and_outlier_channels():
     data[2, :50] = np.nan      # non-finite samples in the excerpt
     data[3] *= 20              # far louder than the others
     raw = mne.io.RawArray(data, mne.create_info(names, 200.0, "eeg"), verbose="error")
-    store = SimpleNamespace(ch_names=names, bad_channels=["CZ"])
+    store = SimpleNamespace(ch_names=names, trial_ids=[1, 2], trial_bad_channels=[["CZ"], []])
     nan_features = np.array([0, 0, 0.25, 0, 0, 0])
     rows, std = recording.quality_rows(store, raw, nan_features)
     flagged = dict(rows)
     assert set(flagged) == {"CZ", "PZ", "OZ"}
-    assert "ingest" in flagged["CZ"] and "non-finite in the excerpt" in flagged["PZ"]
+    assert flagged["CZ"].startswith("flat or non-finite in trial(s) 1 (ingest)")
+    assert "non-finite in the excerpt" in flagged["PZ"]
     assert "25% of feature windows" in flagged["PZ"] and "amplitude" in flagged["OZ"]
     assert std[0] == pytest.approx(10, rel=0.2)  # µV
 

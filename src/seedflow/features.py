@@ -24,6 +24,13 @@ How the zero-phase filtering runs out of core (``filter_method``):
   transforms, float64 statistics; equal to the reference within ~1e-6 relative.
 - ``sosfiltfilt`` (exact reference path, slower): ``sosfiltfilt`` in float64 on each block
   with the same neighbouring samples.
+
+Non-finite samples (NaN, inf) are counted per window and channel (``nonfinite_samples``) and
+spoil only the values that depend on them: the PSD (and SEED's STFT DE) of the windows
+that hold them, and the filtered DE of a band in the windows of their channel within that
+band filter's reach (``depth`` samples on either side; the filter runs with them set to 0,
+so beyond its reach the values equal those of any other replacement to 1e-8). Other
+channels and windows, and every value of clean data, are unchanged.
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ import zarr
 from seedflow import preprocess, smoothing
 from seedflow.errors import SeedflowError
 from seedflow.io.zarr_store import COMPRESSOR, SessionStore, atomic_directory
-from seedflow.preprocess import Preprocessing, impulse_response_length
+from seedflow.preprocess import Preprocessing, impulse_response_length, within_reach
 from seedflow.scheduler import dask_scheduler
 from seedflow.slurm_workers import SlurmWorkers
 
@@ -216,13 +223,16 @@ class _BandKernel:
         raw = np.lib.stride_tricks.sliding_window_view(block, self.win, axis=1)[:, starts]
         out[:, :, 2 * nb] = (~np.isfinite(raw)).sum(axis=2)
         if self.spec.de_method == "filter":
-            for b, y in enumerate(self._band_signals(block, at_start, at_end)):
+            bad = ~np.isfinite(block)
+            damaged = bad.any(axis=1)
+            filtered = np.where(bad, 0, block) if damaged.any() else block
+            for b, y in enumerate(self._band_signals(filtered, at_start, at_end)):
                 windows = np.lib.stride_tricks.sliding_window_view(y, self.win, axis=1)
                 var = windows[:, starts].var(axis=2, dtype=np.float64)
-                out[:, :, b] = 0.5 * np.log(2 * np.pi * np.e * var)
-            # A non-finite sample spoils its channel's band signals over the whole block
-            # (so the trial-edge samples taken from sosfiltfilt cannot hide it).
-            out[~np.isfinite(block).all(axis=1), :, :nb] = np.nan
+                with np.errstate(divide="ignore"):  # a flat channel: -inf
+                    out[:, :, b] = 0.5 * np.log(2 * np.pi * np.e * var)
+            if damaged.any():
+                self._spoil(out, bad, damaged, starts)
         else:
             spectrum = np.fft.rfft(raw * self.stft_window, n=self.stft_n, axis=2)
             power = np.abs(spectrum) ** 2
@@ -236,6 +246,16 @@ class _BandKernel:
         for b, (lo, hi) in enumerate(self.psd_slices):
             out[:, :, nb + b] = power[:, :, lo:hi].mean(axis=2)
         return out
+
+    def _spoil(self, out, bad, damaged, starts):
+        """NaN DE where a band's filter reaches a non-finite sample of the window's channel."""
+        for b, depth in enumerate(self.depths):
+            near = within_reach(bad[damaged], depth)
+            reached = np.lib.stride_tricks.sliding_window_view(near, self.win, axis=1)[
+                :, starts].any(axis=2)
+            rows = out[damaged, :, b]
+            rows[reached] = np.nan
+            out[damaged, :, b] = rows
 
 
 def _block_plan(n_win: int, hop: int, win: int, depth: int, per_chunk: int) -> list[range]:
@@ -323,7 +343,8 @@ def plan_session(store: SessionStore, spec: FeatureSpec, num_workers: int = 1,
         chunk = spec.windows_per_chunk * int(round(spec.window_seconds * store.sfreq))
         x, sfreq = preprocess.preprocess_trial(eeg[:, start:stop], store.sfreq,
                                                store.ch_names, spec.preprocessing,
-                                               chunk=chunk, bad_channels=store.bad_channels)
+                                               chunk=chunk,
+                                               bad_channels=store.trial_bad_channels[index])
         if sfreq not in kernels:  # one per rate: its cache of filter gains is shared
             kernels[sfreq] = _BandKernel(spec, sfreq)
         kernel = kernels[sfreq]
@@ -332,6 +353,12 @@ def plan_session(store: SessionStore, spec: FeatureSpec, num_workers: int = 1,
         parts.append(trial_features(x, sfreq, spec, max_block_samples=budget,
                                     kernel=kernel))
         n = n_windows(x.shape[1], kernel.win, kernel.hop)
+        if n == 0:  # planning checks this from the headers; a store made otherwise lands here
+            source = store.attrs.get("source_file", "the session")
+            raise SeedflowError(f"config key features.window_seconds: trial "
+                                f"{store.trial_ids[index]} of {source} lasts "
+                                f"{(stop - start) / store.sfreq:g} s, shorter than one "
+                                f"window ({spec.window_seconds:g} s)")
         offsets = np.round(np.arange(n) * kernel.hop * store.sfreq / sfreq).astype(np.int64)
         rows.append(np.column_stack([np.full(n, index), np.full(n, store.trial_ids[index]),
                                      np.full(n, store.labels[index]), start + offsets]))
@@ -397,13 +424,15 @@ class _NanTally:
     def __init__(self, n_channels: int):
         self.input_windows: list[np.ndarray] = []
         self.channels = np.zeros(n_channels, bool)
-        self.nan_windows = 0
+        self.nan_windows = self.nan_cells = 0
 
     def update(self, rows: slice, split: dict[str, np.ndarray]) -> None:
         bad_input = split["nonfinite_samples"] > 0
         self.input_windows.append(rows.start + np.flatnonzero(bad_input.any(axis=1)))
         self.channels |= bad_input.any(axis=0)
-        self.nan_windows += int((~np.isfinite(split["de"])).any(axis=(1, 2)).sum())
+        spoiled = ~(np.isfinite(split["de"]) & np.isfinite(split["psd"])).all(axis=2)
+        self.nan_windows += int(spoiled.any(axis=1).sum())
+        self.nan_cells += int(spoiled.sum())
 
     def report(self, plan: SessionPlan, store: SessionStore, path: Path) -> dict:
         """Log what was found; the counts for the store's attributes."""
@@ -412,12 +441,12 @@ class _NanTally:
             trials = sorted({int(plan.trial_id[w]) for w in input_windows})
             channels = [store.ch_names[c] for c in np.flatnonzero(self.channels)]
             log.warning("%s: non-finite samples (NaN/inf) in %d windows of trials %s, "
-                        "channels %s; the band filter spreads them over the whole block",
-                        path, len(input_windows), trials, channels)
+                        "channels %s; they spoil their channel's DE within the band "
+                        "filters' reach", path, len(input_windows), trials, channels)
         if self.nan_windows:
-            log.warning("%s: %d windows have non-finite features (NaN in the recording)",
-                        path, self.nan_windows)
-        return {"nan_windows": self.nan_windows,
+            log.warning("%s: %d windows (%d window x channel cells) have non-finite "
+                        "features", path, self.nan_windows, self.nan_cells)
+        return {"nan_windows": self.nan_windows, "nan_cells": self.nan_cells,
                 "nonfinite_input_windows": int(len(input_windows))}
 
 
@@ -490,8 +519,8 @@ def extract(store_path: Path, out: Path, spec: FeatureSpec, *, scheduler: str = 
         for name, value in plan.book().items():
             group.create_array(name, data=value, compressors=COMPRESSOR)
         attrs = {key: store.attrs[key] for key in
-                 ("sfreq", "ch_names", "class_names", "subject", "session", "bad_channels")}
-        attrs.update(bands=spec.bands, window_seconds=spec.window_seconds,
+                 ("sfreq", "ch_names", "class_names", "subject", "session")}
+        attrs.update(store.trial_attrs(), bands=spec.bands, window_seconds=spec.window_seconds,
                      overlap_seconds=spec.overlap_seconds, feature_sfreq=plan.sfreq,
                      de_method=spec.de_method,
                      de_log_base="2 (log2(100 E), SEED's STFT DE)"

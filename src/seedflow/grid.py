@@ -26,32 +26,35 @@ def window_groups(trial_index: np.ndarray, window_start: np.ndarray, usable: np.
                   length: int, pad: bool) -> np.ndarray:
     """Consecutive usable windows of each trial, ``length`` at a time, as window indices.
 
-    Returns an int array (groups, length); groups never cross trials. A trial's last,
-    incomplete group is dropped (``pad=False``) or completed with -1 entries (``pad=True``).
+    Returns an int array (groups, length); groups never cross trials nor an unusable window
+    (each run of consecutive usable windows is grouped on its own). A run's last, incomplete
+    group is dropped (``pad=False``) or completed with -1 entries (``pad=True``).
     """
     groups = []
     for trial in np.unique(trial_index):
-        members = np.flatnonzero((trial_index == trial) & usable)
-        members = members[np.argsort(window_start[members], kind="stable")]
-        for first in range(0, len(members), length):
-            chunk = members[first:first + length]
-            if len(chunk) < length:
-                if not pad:
-                    continue
-                chunk = np.concatenate([chunk, np.full(length - len(chunk), -1)])
-            groups.append(chunk)
+        windows = np.flatnonzero(trial_index == trial)
+        windows = windows[np.argsort(window_start[windows], kind="stable")]
+        run = np.cumsum(~usable[windows])  # a new run after each unusable window
+        for r in np.unique(run[usable[windows]]):
+            members = windows[usable[windows] & (run == r)]
+            for first in range(0, len(members), length):
+                chunk = members[first:first + length]
+                if len(chunk) < length:
+                    if not pad:
+                        continue
+                    chunk = np.concatenate([chunk, np.full(length - len(chunk), -1)])
+                groups.append(chunk)
     return np.array(groups, dtype=np.int64).reshape(-1, length)
 
 
-def four_d(store, slices: int) -> tuple[np.ndarray, np.ndarray]:
-    """4D-aNN's input from a feature store: (segments, slices, 9, 9, 2 * bands).
+def four_d(values: np.ndarray, trial_index: np.ndarray, window_start: np.ndarray,
+           usable: np.ndarray, slices: int) -> tuple[np.ndarray, np.ndarray]:
+    """4D-aNN's input: (segments, slices, 9, 9, 2 * bands) from per-window grids ``values``
+    (windows, 9, 9, DE + natural-log PSD per band).
 
-    Each slice is one feature window (``features.window_seconds``; 4D-aNN used 0.5 s), its
-    features DE and natural-log PSD per band; a segment is ``slices`` consecutive windows of
-    one trial (a trial's incomplete last segment and windows with non-finite features are
-    left out). Returns the 4D array and the window indices of each segment.
+    Each slice is one feature window (``features.window_seconds``; 4D-aNN used 0.5 s); a
+    segment is ``slices`` consecutive usable windows of one trial (a run's incomplete last
+    segment is left out). Returns the 4D array and the window indices of each segment.
     """
-    values = np.concatenate([store.de, np.log(store.psd)], axis=-1)
-    usable = np.isfinite(values).all(axis=(1, 2))
-    groups = window_groups(store.trial_index, store.window_start, usable, slices, pad=False)
-    return to_grid(values, store.attrs["ch_names"])[groups], groups
+    groups = window_groups(trial_index, window_start, usable, slices, pad=False)
+    return values[groups], groups

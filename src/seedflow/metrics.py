@@ -6,10 +6,18 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
 
-def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict:
-    """Accuracy, macro-F1, confusion matrix, per-class recall and the majority baseline."""
+def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int,
+                 chance_level: float | None = None) -> dict:
+    """Accuracy, macro-F1, confusion matrix, per-class recall and the majority baseline.
+
+    ``chance_level``: the fold's majority baseline when given (of its test trials' samples
+    before any window was left out); then ``chance_level_evaluated`` is that of ``y_true``.
+    """
     classes = list(range(n_classes))
     counts = np.bincount(y_true, minlength=n_classes)
+    evaluated = float(counts.max() / counts.sum())
+    baseline = ({"chance_level": evaluated} if chance_level is None else
+                {"chance_level": chance_level, "chance_level_evaluated": evaluated})
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "f1_macro": float(f1_score(y_true, y_pred, labels=classes, average="macro",
@@ -17,7 +25,7 @@ def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> dict
         "recall_per_class": recall_score(y_true, y_pred, labels=classes, average=None,
                                          zero_division=0).tolist(),
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
-        "chance_level": float(counts.max() / counts.sum()),
+        **baseline,
         "n_test_windows": int(len(y_true)),
     }
 
@@ -56,8 +64,35 @@ def aggregate(folds: list[dict], dataset: str) -> list[dict]:
             "trial_accuracy_mean": _mean([f.get("trial_accuracy") for f in items]),
             "trial_accuracy_std": _std([f.get("trial_accuracy") for f in items]),
             "f1_macro_folds": {f["fold"]: f["f1_macro"] for f in items},
+            "data_quality": data_quality_summary(items),
         })
     return records
+
+
+def data_quality_summary(folds: list[dict]) -> dict:
+    """What damaged data cost over a record's folds: windows left out, windows kept with
+    imputed values and their (window, channel) cells, per side summed over folds; the folds
+    affected; each fold's test trials left without a usable window; the channels imputed."""
+    sides = ("train", "validation", "test")
+    counts = ("left_out_windows", "imputed_windows", "imputed_cells")
+    out = {name: dict.fromkeys(sides, 0) for name in counts}
+    affected, without, channels = [], {}, set()
+    for fold in folds:
+        quality = fold.get("data_quality")
+        if quality is None:
+            continue
+        for name in counts:
+            for side in sides:
+                out[name][side] += quality[name][side]
+        if quality["trials"] or quality["test_trials_without_windows"]:
+            affected.append(fold["fold"])
+        if quality["test_trials_without_windows"]:
+            without[fold["fold"]] = [f"sub-{t['subject']} ses-{t['session']} trial "
+                                     f"{t['trial']} ({t['why']})"
+                                     for t in quality["test_trials_without_windows"]]
+        channels.update(quality["imputed_channels"])
+    return {**out, "folds_affected": affected, "test_trials_without_windows": without,
+            "imputed_channels": sorted(channels)}
 
 
 def augmentation_records(real: list[dict], augmented: list[dict], dataset: str) -> list[dict]:

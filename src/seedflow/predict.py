@@ -238,7 +238,10 @@ def _model(model_dir: Path, n_classes: int):
     if (model_dir / "model.keras").is_file():
         import keras
 
-        model = keras.saving.load_model(model_dir / "model.keras")
+        from seedflow.models.layers import FillNonFinite
+
+        model = keras.saving.load_model(model_dir / "model.keras", custom_objects={
+            "seedflow>FillNonFinite": FillNonFinite})
         return lambda x: model.predict(np.asarray(x[:], dtype="float32"), verbose=0)
     if not (model_dir / "model.joblib").is_file():
         raise SeedflowError(f"{model_dir}: no model.keras or model.joblib (training "
@@ -286,6 +289,7 @@ def predict_recording(model_dir: Path, request: Request, out_dir: Path) -> dict:
     class_names = load_preprocessing(model_dir)["class_names"]
     with tempfile.TemporaryDirectory(prefix="seedflow-predict-") as tmp:
         samples, probabilities = model_probabilities(model_dir, _Prepared(Path(tmp), request))
+    _log_damage(request.path, samples)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _replaced(out_dir / "windows.csv") as path:
         write_predictions(path, samples, probabilities)
@@ -294,6 +298,18 @@ def predict_recording(model_dir: Path, request: Request, out_dir: Path) -> dict:
     log.info("%s: %d samples and %d trials predicted into %s", request.path, len(samples),
              trials, out_dir)
     return {"samples": len(samples), "trials": trials}
+
+
+def _log_damage(path: Path, samples: Samples) -> None:
+    """Warn of windows left out (no finite value) or imputed, naming trials left without."""
+    quality, trials = samples.quality, samples.trials
+    if quality is None or not (quality.left_out.any() or quality.imputed.any()):
+        return
+    kept = np.bincount(quality.trial_row[~quality.left_out], minlength=len(trials.keys))
+    log.warning("%s: %d windows left out (no finite value), %d (window, channel) cells "
+                "imputed; trials without a usable window (not in trials.csv): %s", path,
+                int(quality.left_out.sum()), int(quality.imputed.sum()),
+                ", ".join(str(t) for t in trials.keys["trial"][kept == 0]) or "none")
 
 
 @contextlib.contextmanager

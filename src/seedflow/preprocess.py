@@ -9,6 +9,11 @@ from its neighbours; each time chunk is processed with as many neighbouring samp
 trial as the filter needs, so the result equals processing the whole trial in memory
 (trial edges included: ``sosfiltfilt``'s odd-extension padding and ``resample_poly``'s
 zero padding apply at the trial's own first and last samples).
+
+Non-finite samples (NaN, inf) spoil only what depends on them: the IIR filters run on the
+channel with them set to 0 and the result is NaN within the filter's reach of them
+(:func:`within_reach`); polyphase resampling (an FIR) keeps them local by itself; the
+average reference leaves out the trial's bad channels.
 """
 
 from __future__ import annotations
@@ -52,6 +57,15 @@ def impulse_response_length(sos: np.ndarray, tolerance: float = 1e-8) -> int:
     return int(math.ceil(math.log(tolerance) / math.log(radius)))
 
 
+def within_reach(bad: np.ndarray, reach: int) -> np.ndarray:
+    """Samples (along axis 1) at most ``reach`` samples from a True of ``bad``."""
+    n = bad.shape[1]
+    counts = np.concatenate([np.zeros((len(bad), 1), np.int64), np.cumsum(bad, axis=1)], axis=1)
+    index = np.arange(n)
+    return (counts[:, np.minimum(index + reach + 1, n)]
+            - counts[:, np.maximum(index - reach, 0)]) > 0
+
+
 def notch_filter(line: float, sfreq: float) -> np.ndarray:
     """Cascade of IIR notches at ``line`` Hz and its harmonics below Nyquist (SOS)."""
     freqs = np.arange(line, sfreq / 2, line)
@@ -71,9 +85,11 @@ def bandpass_filter(band, sfreq: float, order: int) -> np.ndarray:
 
 
 def rereference(x: da.Array, ch_names, reference, bad_channels=()) -> da.Array:
-    """Subtract the mean of the reference channels (``average``: all good channels)."""
+    """Subtract the mean of the reference channels (``average``: all good channels, or all
+    channels where every one is bad)."""
     if reference == "average":
-        idx = [k for k, ch in enumerate(ch_names) if ch not in set(bad_channels)]
+        idx = [k for k, ch in enumerate(ch_names) if ch not in set(bad_channels)] \
+            or list(range(len(ch_names)))
     else:
         missing = sorted(set(reference) - set(ch_names))
         if missing:
@@ -95,15 +111,21 @@ def _even_chunks(length: int, minimum: int, multiple: int = 1) -> tuple[int, ...
 
 
 def filtfilt(x: da.Array, sos: np.ndarray, chunk: int) -> da.Array:
-    """Zero-phase ``sosfiltfilt`` of one trial (channels, time), chunk by chunk, exact."""
-    depth = impulse_response_length(sos)
+    """Zero-phase ``sosfiltfilt`` of one trial (channels, time), chunk by chunk, exact;
+    NaN within the filter's reach of a non-finite sample."""
+    reach = depth = impulse_response_length(sos)
     chunks = _even_chunks(x.shape[1], max(chunk, depth))
     x = x.rechunk({0: -1, 1: chunks})
     if len(chunks) == 1:
         depth = 0
 
     def block(b):
-        return scipy.signal.sosfiltfilt(sos, b.astype(np.float64), axis=1).astype(np.float32)
+        bad = ~np.isfinite(b)
+        if not bad.any():
+            return scipy.signal.sosfiltfilt(sos, b.astype(np.float64), axis=1).astype(np.float32)
+        y = scipy.signal.sosfiltfilt(sos, np.where(bad, 0, b).astype(np.float64), axis=1)
+        y[within_reach(bad, reach)] = np.nan
+        return y.astype(np.float32)
 
     return x.map_overlap(block, depth={0: 0, 1: depth}, boundary="none", trim=True,
                          dtype=np.float32)

@@ -8,7 +8,10 @@
   trains on all other subjects.
 - ``kfold``: K folds over all trials of all subjects and sessions, grouped by trial
   (stratified by class, shuffled with the seed); folds ``fold-<j>``.
-Every split is made on trial identities (subject, session, trial) and guarded.
+Every split is made on trial identities (subject, session, trial) and guarded. Callers pass
+the dataset's trials (:class:`seedflow.representations.Trials`: every trial of the sessions
+read, also one that lost all its windows), so leaving damaged windows out never moves a
+trial to the other side nor changes which trials validate.
 """
 
 from __future__ import annotations
@@ -97,8 +100,14 @@ def folds(protocol: str, sessions: list[tuple[str, str]], settings: dict) -> lis
                         f"(known: {', '.join(PROTOCOLS)})")
 
 
-def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, settings: dict) -> Split:
-    """Train/test masks of a fold over samples with (subject, session, trial) ``keys``."""
+def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, settings: dict,
+          n_windows: np.ndarray | None = None) -> Split:
+    """Train/test masks of a fold over rows with (subject, session, trial) ``keys``: the
+    dataset's trials, one row each (or windows).
+
+    ``n_windows`` (per row): the windows each trial has before any is left out, which weigh
+    its class in ``kfold``'s stratification as if every window were a row.
+    """
     if fold.protocol == "subject_dependent":
         n = settings.get("session_folds", 1)
         result = (subject_dependent(keys["trial"], settings["train_trials"]) if n == 1
@@ -109,15 +118,17 @@ def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, settings: dict) -> S
     elif fold.protocol == "kfold":
         from sklearn.model_selection import StratifiedGroupKFold  # slow import: on use
 
-        groups = np.unique(keys, return_inverse=True)[1]
+        rows = (np.arange(len(keys)) if n_windows is None
+                else np.repeat(np.arange(len(keys)), np.maximum(n_windows, 1)))
+        groups = np.unique(keys[rows], return_inverse=True)[1]
         n = settings.get("kfold", 5)
         if n > groups.max() + 1:
             raise SeedflowError(f"config key recognition.kfold: {n} folds for "
                                 f"{groups.max() + 1} trials")
         splitter = StratifiedGroupKFold(n, shuffle=True, random_state=settings["seed"])
-        _, test_index = list(splitter.split(labels, labels, groups))[fold.index]
+        _, test_index = list(splitter.split(labels[rows], labels[rows], groups))[fold.index]
         test = np.zeros(len(keys), dtype=bool)
-        test[test_index] = True
+        test[rows[test_index]] = True
         result = Split(train=~test, test=test)
     else:
         raise SeedflowError(f"unknown protocol '{fold.protocol}'")

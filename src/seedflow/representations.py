@@ -8,6 +8,16 @@ of consecutive windows of one trial, the trial's last incomplete sequence padded
 or with the trial's average window), ``raw`` (the recording's samples of each window, read
 from the ingest Zarr store per batch, electrodes ordered left hemisphere, right hemisphere
 (mirrored pairs), midline).
+
+Damaged data (non-finite features, or samples of raw windows): a window is left out only
+when none of its values is finite (e.g. a trial lost on every channel); otherwise it is
+kept with its non-finite values as NaN, which the model imputes with the training mean of
+that entry (Keras models after their in-model standardisation, as 0; scikit-learn models
+with a mean imputer fitted on the training samples), so no test value informs it.
+Sequences and segments are made of consecutive kept windows and never bridge a left-out
+one. :class:`Trials` lists every trial of the sessions read, also those that lost all
+their windows, for the protocols to split on; :class:`WindowQuality` says per window what
+was left out or imputed.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from seedflow.channels import grid_for, grid_placement
 from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
 from seedflow.grid import four_d, to_grid, window_groups
+from seedflow.io.zarr_store import SessionStore
 
 KINDS = ("grid", "psd_grid", "flat", "grid4d", "sequence", "grid_sequence", "raw")
 PADDINGS = ("zero", "average")
@@ -77,6 +88,37 @@ class RawWindows:
                           self.order, self._arrays)
 
 
+def trial_keys(subject, session, trial) -> np.ndarray:
+    """(subject, session, trial) rows as a structured array (comparable, sortable)."""
+    keys = np.empty(len(trial), dtype=[("subject", "U32"), ("session", "U32"),
+                                       ("trial", "i8")])
+    keys["subject"], keys["session"], keys["trial"] = subject, session, trial
+    return keys
+
+
+@dataclass
+class Trials:
+    """Every trial of the sessions read, one row each, as the dataset has it (trials that
+    lost all their windows included): what the protocols split, before any window is left
+    out."""
+
+    keys: np.ndarray       # (subject, session, trial), see trial_keys
+    label: np.ndarray
+    n_windows: np.ndarray  # feature windows of the trial in its store
+    n_samples: np.ndarray  # samples the representation makes of it when no window is left out
+
+
+@dataclass
+class WindowQuality:
+    """Per feature window of the sessions read: left out (no finite value) or kept with the
+    non-finite values of some channels imputed."""
+
+    trial_row: np.ndarray  # (windows,) the window's trial: its row in Trials
+    left_out: np.ndarray   # (windows,) bool
+    imputed: np.ndarray    # (windows, channels) bool: kept windows' channels with NaN values
+    ch_names: list[str]
+
+
 @dataclass
 class Samples:
     """Model inputs with one row of bookkeeping per sample (a window, segment or sequence)."""
@@ -89,24 +131,26 @@ class Samples:
     window_start: np.ndarray  # first window of the sample (samples of the recording)
     class_names: list[str]
     options: dict             # what a model builder needs to know (rate, hemispheres)
+    trials: Trials | None = None          # the dataset's trials of the sessions read
+    quality: WindowQuality | None = None  # what was left out or imputed, per window
 
     def __len__(self) -> int:
         return len(self.label)
 
     def trial_keys(self) -> np.ndarray:
         """(subject, session, trial) of each sample, as a structured array."""
-        keys = np.empty(len(self), dtype=[("subject", "U32"), ("session", "U32"),
-                                          ("trial", "i8")])
-        keys["subject"], keys["session"], keys["trial"] = (self.subject, self.session,
-                                                             self.trial_id)
-        return keys
+        return trial_keys(self.subject, self.session, self.trial_id)
+
+    def in_trials(self, keys: np.ndarray) -> np.ndarray:
+        """Mask of the samples of the trials ``keys``."""
+        return np.isin(self.trial_keys(), keys)
 
     def subset(self, mask: np.ndarray) -> "Samples":
         index = np.flatnonzero(mask)
         x = self.x.subset(index) if isinstance(self.x, RawWindows) else self.x[index]
         return Samples(x, self.label[index], self.subject[index], self.session[index],
                        self.trial_id[index], self.window_start[index], self.class_names,
-                       self.options)
+                       self.options, self.trials, self.quality)
 
 
 def hemisphere_order(ch_names) -> tuple[np.ndarray, int]:
@@ -133,17 +177,33 @@ def hemisphere_order(ch_names) -> tuple[np.ndarray, int]:
     return np.array(left + right + rest, dtype=np.int64), len(left)
 
 
-def _window_values(store: FeatureStore, kind: str) -> np.ndarray:
-    ch_names = store.attrs["ch_names"]
-    if kind in ("grid", "grid_sequence"):
-        return to_grid(store.de, ch_names)
+def _channel_values(store: FeatureStore, kind: str) -> np.ndarray:
+    """(windows, channels, features) the representation is made of (not ``raw``)."""
     if kind == "psd_grid":
-        return to_grid(np.log(store.psd), ch_names)
-    return store.de.reshape(len(store.de), -1)  # flat, sequence
+        return np.log(store.psd)
+    if kind == "grid4d":
+        return np.concatenate([store.de, np.log(store.psd)], axis=-1)
+    return store.de
+
+
+def _arranged(values: np.ndarray, kind: str, ch_names) -> np.ndarray:
+    """Per-window values (windows, channels, features) in the representation's layout."""
+    if kind in ("grid", "grid_sequence", "psd_grid", "grid4d"):
+        return to_grid(values, ch_names)
+    return values.reshape(len(values), -1)  # flat, sequence
+
+
+def _trial_mean(values: np.ndarray) -> np.ndarray:
+    """Mean window over axis 0, of the finite values only where some are not."""
+    if np.isfinite(values).all():
+        return values.mean(axis=0)
+    finite = np.isfinite(values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(finite, values, 0).sum(axis=0) / finite.sum(axis=0)
 
 
 def _padded(values: np.ndarray, groups: np.ndarray, trial_index: np.ndarray,
-            padding: str) -> np.ndarray:
+            kept: np.ndarray, padding: str) -> np.ndarray:
     out = values[np.maximum(groups, 0)]
     for g, row in enumerate(groups):
         pads = row < 0
@@ -151,48 +211,92 @@ def _padded(values: np.ndarray, groups: np.ndarray, trial_index: np.ndarray,
             if padding == "zero":
                 out[g, pads] = 0
             else:
-                out[g, pads] = values[trial_index == trial_index[row[0]]].mean(axis=0)
+                out[g, pads] = _trial_mean(values[(trial_index == trial_index[row[0]]) & kept])
     return out
+
+
+def raw_nonfinite(ingest: Path, store: FeatureStore, length: int) -> np.ndarray:
+    """(windows, channels) non-finite samples of each raw window of ``length`` samples;
+    only the trials with a bad channel at ingest are read."""
+    session = SessionStore.open(ingest)
+    counts = np.zeros((len(store.window_start), len(session.ch_names)), np.int64)
+    for index, names in enumerate(session.trial_bad_channels):
+        rows = np.flatnonzero(store.trial_index == index)
+        if not names or not len(rows):
+            continue
+        bad = ~np.isfinite(session.trial(index))
+        cumulative = np.concatenate([np.zeros((len(bad), 1), np.int64),
+                                     np.cumsum(bad, axis=1)], axis=1)
+        offsets = store.window_start[rows] - session.trial_start[index]
+        ends = np.minimum(offsets + length, bad.shape[1])
+        counts[rows] = (cumulative[:, ends] - cumulative[:, offsets]).T
+    return counts
+
+
+def _trials(store: FeatureStore, session: Session, kind: str, settings: dict) -> Trials:
+    if "trial_ids" not in store.attrs:
+        raise SeedflowError(f"{session.features}: the feature store has no trial list "
+                            "(written by an older seedflow); rerun its features job "
+                            "(snakemake --forcerun features)")
+    ids = np.asarray(store.attrs["trial_ids"], dtype=np.int64)
+    n_windows = np.bincount(store.trial_index, minlength=len(ids)).astype(np.int64)
+    if kind in ("sequence", "grid_sequence"):
+        n_samples = -(-n_windows // settings.get("sequence_windows", 10))
+    elif kind == "grid4d":
+        n_samples = n_windows // settings.get("segment_windows", 4)
+    else:
+        n_samples = n_windows
+    return Trials(trial_keys(np.full(len(ids), session.subject),
+                             np.full(len(ids), session.session), ids),
+                  np.asarray(store.attrs["trial_labels"], dtype=np.int64), n_windows, n_samples)
 
 
 def session_samples(session: Session, kind: str, settings: dict) -> Samples:
     """Samples of one session for a representation ``kind``."""
     store = FeatureStore.open(session.features)
+    ch_names = store.attrs["ch_names"]
     options: dict = {"sfreq": float(store.attrs["sfreq"])}
+    if kind == "raw":
+        if session.raw is None:
+            raise SeedflowError(f"{session.features}: raw windows need the ingest store")
+        order, n_side = hemisphere_order(ch_names)
+        options["n_side"] = n_side
+        length = int(round(store.attrs["window_seconds"] * options["sfreq"]))
+        missing = raw_nonfinite(session.raw, store, length)
+        imputed, kept = missing > 0, (missing < length).any(axis=1)
+    else:
+        channel_values = _channel_values(store, kind)
+        finite = np.isfinite(channel_values)
+        imputed, kept = ~finite.all(axis=2), finite.any(axis=(1, 2))
+        if not finite.all():
+            channel_values = np.where(finite, channel_values, np.nan)
     if kind == "grid4d":
-        x, groups = four_d(store, settings.get("segment_windows", 4))
+        x, groups = four_d(_arranged(channel_values, kind, ch_names), store.trial_index,
+                           store.window_start, kept, settings.get("segment_windows", 4))
     elif kind in ("sequence", "grid_sequence"):
         padding = settings.get("padding", "zero")
         if padding not in PADDINGS:
             raise SeedflowError(f"config key recognition.padding: unknown '{padding}' "
                                 f"(known: {', '.join(PADDINGS)})")
-        values = _window_values(store, kind)
-        usable = np.isfinite(values).reshape(len(values), -1).all(axis=1)
-        groups = window_groups(store.trial_index, store.window_start, usable,
+        values = _arranged(channel_values, kind, ch_names)
+        groups = window_groups(store.trial_index, store.window_start, kept,
                                settings.get("sequence_windows", 10), pad=True)
-        x = _padded(values, groups, store.trial_index, padding)
+        x = _padded(values, groups, store.trial_index, kept, padding)
     else:
+        groups = np.flatnonzero(kept)[:, None]
         if kind == "raw":
-            if session.raw is None:
-                raise SeedflowError(f"{session.features}: raw windows need the ingest store")
-            order, n_side = hemisphere_order(store.attrs["ch_names"])
-            options["n_side"] = n_side
-            values = store.de.reshape(len(store.de), -1)
-        else:
-            values = _window_values(store, kind)
-        usable = np.isfinite(values).reshape(len(values), -1).all(axis=1)
-        groups = np.flatnonzero(usable)[:, None]
-        if kind == "raw":
-            length = int(round(store.attrs["window_seconds"] * options["sfreq"]))
             x = RawWindows([session.raw], np.zeros(len(groups), dtype=np.int64),
                            store.window_start[groups[:, 0]], length, order)
         else:
-            x = values[groups[:, 0]]
+            x = _arranged(channel_values, kind, ch_names)[groups[:, 0]]
     first = groups[:, 0]
     n = len(first)
     return Samples(x, store.label[first], np.full(n, session.subject, dtype="U32"),
                    np.full(n, session.session, dtype="U32"), store.trial_id[first],
-                   store.window_start[first], list(store.attrs["class_names"]), options)
+                   store.window_start[first], list(store.attrs["class_names"]), options,
+                   _trials(store, session, kind, settings),
+                   WindowQuality(store.trial_index.astype(np.int64), ~kept,
+                                 imputed & kept[:, None], list(ch_names)))
 
 
 def load(sessions: list[Session], kind: str, settings: dict) -> Samples:
@@ -210,6 +314,13 @@ def load(sessions: list[Session], kind: str, settings: dict) -> Samples:
                        parts[0].x.order)
     else:
         x = np.concatenate([p.x for p in parts])
+    trials = Trials(*(np.concatenate([getattr(p.trials, a) for p in parts]) for a in
+                      ("keys", "label", "n_windows", "n_samples")))
+    offsets = np.cumsum([0] + [len(p.trials.keys) for p in parts[:-1]])
+    quality = WindowQuality(
+        np.concatenate([p.quality.trial_row + o for p, o in zip(parts, offsets)]),
+        *(np.concatenate([getattr(p.quality, a) for p in parts]) for a in
+          ("left_out", "imputed")), parts[0].quality.ch_names)
     return Samples(x, *(np.concatenate([getattr(p, a) for p in parts]) for a in
                         ("label", "subject", "session", "trial_id", "window_start")),
-                   parts[0].class_names, parts[0].options)
+                   parts[0].class_names, parts[0].options, trials, quality)

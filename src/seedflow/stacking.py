@@ -92,7 +92,9 @@ def train_fold(base_dirs: dict[str, Path], protocol: str, fold: str, out_dir: Pa
     metrics = {"model": "stacking", "protocol": protocol, "fold": fold,
                "n_classes": n_classes, "class_names": base["class_names"],
                "base_models": list(base_dirs), "n_train_windows": int(len(y_val)),
-               **fold_metrics(y_test, probabilities.argmax(axis=1), n_classes),
-               "trial_accuracy": trial_vote_accuracy(test, probabilities)}
+               **fold_metrics(y_test, probabilities.argmax(axis=1), n_classes,
+                              chance_level=base["chance_level"]),
+               "trial_accuracy": trial_vote_accuracy(test, probabilities),
+               **({"data_quality": base["data_quality"]} if "data_quality" in base else {})}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     return metrics

@@ -5,8 +5,9 @@ session); quality is measured against windows of the held-out trials, next to th
 distances between real training and held-out windows (what "as close as real" looks like).
 Windows are cut at the recording's own rate, or at a lower ``sfreq`` after anti-aliased
 polyphase resampling of each whole trial (``scipy.signal.resample_poly``), never by
-interpolation. Windows are standardised per channel with the training windows' statistics
-for the GAN; samples are written back in volts.
+interpolation. Windows with a non-finite sample (damaged data) are never drawn. Windows are
+standardised per channel with the training windows' statistics for the GAN; samples are
+written back in volts.
 """
 
 from __future__ import annotations
@@ -63,8 +64,15 @@ def real_windows(store_paths: list[Path], train_trials: int, window_seconds: flo
         for index, label in enumerate(store.labels):
             trial = resample(store.trial(index))
             n_windows = trial.shape[1] // win
-            chosen = np.sort(rng.choice(n_windows, min(n_windows, windows_per_trial),
-                                        replace=False))
+            complete = np.flatnonzero(np.isfinite(
+                trial[:, :n_windows * win].reshape(len(trial), n_windows, win)).all(axis=(0, 2)))
+            if len(complete) < n_windows:
+                log.warning("%s: trial %s: %d of %d windows hold non-finite samples and are "
+                            "not drawn", path, store.trial_ids[index],
+                            n_windows - len(complete), n_windows)
+            chosen = np.sort(complete[rng.choice(len(complete),
+                                                 min(len(complete), windows_per_trial),
+                                                 replace=False)])
             part = "train" if index < train_trials else "heldout"
             for w in chosen:
                 out[part][0].append(trial[:, w * win:(w + 1) * win].T)

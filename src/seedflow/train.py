@@ -11,10 +11,12 @@ a rerun with the same settings and inputs continues from the last finished epoch
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import logging
 import shutil
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +25,7 @@ from seedflow import models, protocols, representations
 from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
 from seedflow.metrics import fold_metrics
-from seedflow.representations import Samples, Session
+from seedflow.representations import Samples, Session, Trials
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +34,100 @@ NORMALISED_AXES = {"grid": (1, 2, 3), "psd_grid": (1, 2, 3), "flat": (1,),
                    "grid4d": (2, 3, 4), "sequence": (2,), "grid_sequence": (2, 3, 4),
                    "raw": (1,)}
 RAW_STATISTICS_WINDOWS = 2000  # raw windows read to estimate the per-electrode statistics
+SIDES = ("train", "validation", "test")
+
+
+def fold_trials(fold: protocols.Fold, trials: Trials, settings: dict) -> dict[str, np.ndarray]:
+    """Masks over the dataset's trials (every trial of the sessions read, before any window
+    is left out) of the fold's training, validation and test trials."""
+    split = protocols.split(fold, trials.keys, trials.label, settings, trials.n_windows)
+    validation = protocols.validation_trials(trials.keys, trials.label, split.train,
+                                             settings.get("validation_trials", 0),
+                                             settings["seed"])
+    return {"train": split.train & ~validation, "validation": validation, "test": split.test}
+
+
+def _fold(model_name: str, fold: protocols.Fold, sessions: list[Session], settings: dict):
+    """The fold's samples, its trial masks (:func:`fold_trials`) and sample masks."""
+    samples = representations.load(sessions, models.spec(model_name).representation,
+                                   settings)
+    sides = fold_trials(fold, samples.trials, settings)
+    masks = [samples.in_trials(samples.trials.keys[sides[side]]) for side in SIDES]
+    protocols.assert_no_shared_trials(samples.trial_keys(), protocols.Split(
+        train=masks[0] | masks[1], test=masks[2]))
+    return samples, sides, masks
 
 
 def fold_samples(model_name: str, fold: protocols.Fold, sessions: list[Session],
                  settings: dict):
     """(samples, train mask, validation mask, test mask) of one fold."""
-    spec = models.spec(model_name)
-    samples = representations.load(sessions, spec.representation, settings)
-    keys = samples.trial_keys()
-    split = protocols.split(fold, keys, samples.label, settings)
-    validation = protocols.validation_trials(keys, samples.label, split.train,
-                                             settings.get("validation_trials", 0),
-                                             settings["seed"])
-    return samples, split.train & ~validation, validation, split.test
+    samples, _, masks = _fold(model_name, fold, sessions, settings)
+    return samples, *masks
+
+
+def _trial_name(key) -> str:
+    return f"sub-{key['subject']} ses-{key['session']} trial {int(key['trial'])}"
+
+
+def data_quality(samples: Samples, sides: dict[str, np.ndarray]) -> dict:
+    """Per side of the fold: windows left out (no finite value), windows kept with imputed
+    values and their (window, channel) cells; every trial so affected, the test trials
+    left without a window, and the channels imputed."""
+    trials, quality = samples.trials, samples.quality
+    side_of = np.full(len(trials.keys), "", dtype="U10")
+    for side in SIDES:
+        side_of[sides[side]] = side
+    window_side = side_of[quality.trial_row]
+    imputed_windows = quality.imputed.any(axis=1)
+    out = {"left_out_windows": {}, "imputed_windows": {}, "imputed_cells": {}}
+    for side in SIDES:
+        here = window_side == side
+        out["left_out_windows"][side] = int((quality.left_out & here).sum())
+        out["imputed_windows"][side] = int((imputed_windows & here).sum())
+        out["imputed_cells"][side] = int(quality.imputed[here].sum())
+    affected, without = [], []
+    for row in np.unique(quality.trial_row[quality.left_out | imputed_windows]):
+        windows = quality.trial_row == row
+        key = trials.keys[row]
+        affected.append({
+            "subject": str(key["subject"]), "session": str(key["session"]),
+            "trial": int(key["trial"]), "side": str(side_of[row]),
+            "windows": int(trials.n_windows[row]),
+            "left_out_windows": int(quality.left_out[windows].sum()),
+            "imputed_windows": int(imputed_windows[windows].sum()),
+            "imputed_channels": [quality.ch_names[c] for c in
+                                 np.flatnonzero(quality.imputed[windows].any(axis=0))]})
+    for row in np.flatnonzero(sides["test"]):
+        kept = (~quality.left_out[quality.trial_row == row]).sum()
+        if kept == 0:
+            key = trials.keys[row]
+            without.append({"subject": str(key["subject"]), "session": str(key["session"]),
+                            "trial": int(key["trial"]),
+                            "why": "every window left out (no finite value)"
+                            if trials.n_windows[row] else "shorter than one window"})
+    out.update(trials=affected, test_trials_without_windows=without,
+               imputed_channels=[quality.ch_names[c] for c in
+                                 np.flatnonzero(quality.imputed.any(axis=0))])
+    return out
+
+
+def _check_usable(fold: protocols.Fold, samples: Samples, sides: dict, masks: list,
+                  settings: dict) -> None:
+    """One clear error when a side of the fold has no sample to use, naming its trials."""
+    wanted = {"train": True, "test": True,
+              "validation": settings.get("validation_trials", 0) > 0}
+    for side, mask in zip(SIDES, masks):
+        if wanted[side] and not mask.any():
+            trials = samples.trials
+            rows = np.flatnonzero(sides[side])
+            left = {row: int((~samples.quality.left_out[samples.quality.trial_row == row])
+                             .sum()) for row in rows}
+            listed = ", ".join(f"{_trial_name(trials.keys[r])} ({left[r]} of "
+                               f"{trials.n_windows[r]} windows usable)" for r in rows)
+            raise SeedflowError(f"fold {fold.name}: no usable {side} sample; its {side} "
+                                f"trials: {listed or 'none'} (windows without a finite "
+                                f"value are left out; too few windows make no sequence or "
+                                f"segment)")
 
 
 def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], out_dir: Path,
@@ -63,10 +146,13 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
                          "predictions")
     spec = models.spec(model_name)
     _seed_keras(spec, settings["seed"])
-    samples, train, validation, test = fold_samples(model_name, fold, sessions, settings)
+    samples, sides, (train, validation, test) = _fold(model_name, fold, sessions, settings)
+    _check_usable(fold, samples, sides, [train, validation, test], settings)
+    quality = data_quality(samples, sides)
+    _log_quality(model_name, fold, quality)
     extra_metrics = {}
     if augment is not None:
-        synthetic = augment(samples.subset(train))
+        synthetic = augment(_imputed(samples.subset(train)))
         assert_generated_from_training_trials(synthetic.source_trials,
                                               samples.trial_keys()[validation | test])
         samples, train, validation, test = with_synthetic(samples, train, validation, test,
@@ -78,8 +164,6 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
     log.info("%s/%s/%s: %d train, %d validation and %d test samples, %d classes",
              model_name, fold.protocol, fold.name, train.sum(), validation.sum(), test.sum(),
              n_classes)
-    if not train.any() or not test.any():
-        raise SeedflowError(f"fold {fold.name}: no training or no test samples")
     out_dir.mkdir(parents=True, exist_ok=True)
     if spec.kind == "sklearn":
         predict, extra = _fit_sklearn(spec, samples, train, out_dir, settings)
@@ -96,9 +180,11 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
                "representation": spec.representation,
                "n_train_windows": int(train.sum()),
                "n_validation_windows": int(validation.sum()),
-               **fold_metrics(samples.label[test], probabilities.argmax(axis=1), n_classes),
+               **fold_metrics(samples.label[test], probabilities.argmax(axis=1), n_classes,
+                              chance_level=trial_chance_level(samples.trials, sides["test"],
+                                                              n_classes)),
                "trial_accuracy": trial_vote_accuracy(samples.subset(test), probabilities),
-               **extra, **extra_metrics}
+               "data_quality": quality, **extra, **extra_metrics}
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     store_attrs = FeatureStore.open(sessions[0].features).attrs
     (out_dir / "preprocessing.json").write_text(json.dumps(
@@ -111,6 +197,39 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
              fold.protocol, fold.name, metrics["accuracy"], metrics["chance_level"],
              metrics["f1_macro"])
     return metrics
+
+
+def trial_chance_level(trials: Trials, test: np.ndarray, n_classes: int) -> float:
+    """Majority-class share of the samples the test trials make when no window is left
+    out: leaving damaged windows out does not move it."""
+    counts = np.bincount(trials.label[test], weights=trials.n_samples[test],
+                         minlength=n_classes)
+    return float(counts.max() / counts.sum())
+
+
+def _log_quality(model_name: str, fold: protocols.Fold, quality: dict) -> None:
+    for side in SIDES:
+        if quality["left_out_windows"][side] or quality["imputed_windows"][side]:
+            log.warning("%s/%s/%s: %s: %d windows left out (no finite value), %d kept with "
+                        "%d imputed (window, channel) cells", model_name, fold.protocol,
+                        fold.name, side, quality["left_out_windows"][side],
+                        quality["imputed_windows"][side], quality["imputed_cells"][side])
+    for trial in quality["test_trials_without_windows"]:
+        log.warning("%s/%s/%s: test trial sub-%s ses-%s trial %d has no usable window: %s",
+                    model_name, fold.protocol, fold.name, trial["subject"], trial["session"],
+                    trial["trial"], trial["why"])
+
+
+def _imputed(part: Samples) -> Samples:
+    """``part`` with each non-finite value set to the mean of its entry's finite values
+    over ``part`` (what the models impute), for generators that need complete inputs."""
+    finite = np.isfinite(part.x)
+    if finite.all():
+        return part
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(finite, part.x, 0).sum(axis=0) / finite.sum(axis=0)
+    x = np.where(finite, part.x, np.nan_to_num(mean)).astype(part.x.dtype)
+    return dataclasses.replace(part, x=x)
 
 
 def _seed_keras(spec, seed: int) -> None:
@@ -136,7 +255,7 @@ def with_synthetic(samples: Samples, train: np.ndarray, validation: np.ndarray,
     joined = Samples(np.concatenate([samples.x, synthetic.x.astype(samples.x.dtype)]),
                      *(np.concatenate([getattr(samples, a), getattr(synthetic, a)])
                        for a in ("label", "subject", "session", "trial_id", "window_start")),
-                     samples.class_names, samples.options)
+                     samples.class_names, samples.options, samples.trials, samples.quality)
     extra, none = np.ones(len(synthetic), dtype=bool), np.zeros(len(synthetic), dtype=bool)
     return (joined, np.concatenate([train, extra]), np.concatenate([validation, none]),
             np.concatenate([test, none]))
@@ -179,14 +298,22 @@ def _fit_sklearn(spec, samples: Samples, train: np.ndarray, out_dir: Path, setti
 
 
 def normaliser_statistics(samples: Samples, train: np.ndarray, kind: str, seed: int):
-    """Mean and variance over the training samples, per entry of the normalised axes."""
+    """Mean and variance over the training samples' finite values, per entry of the
+    normalised axes."""
     index = np.flatnonzero(train)
     if kind == "raw" and len(index) > RAW_STATISTICS_WINDOWS:
         index = np.sort(np.random.default_rng(seed).choice(index, RAW_STATISTICS_WINDOWS,
                                                            replace=False))
     x = np.asarray(samples.x[index], dtype=np.float64)
     reduce = tuple(a for a in range(x.ndim) if a not in NORMALISED_AXES[kind])
-    return x.mean(axis=reduce).astype("float32"), x.var(axis=reduce).astype("float32")
+    if np.isfinite(x).all():
+        return x.mean(axis=reduce).astype("float32"), x.var(axis=reduce).astype("float32")
+    # Missing values take no part (an entry without any stays NaN: the model imputes it).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # entries without a finite value
+        x = np.where(np.isfinite(x), x, np.nan)
+        return (np.nanmean(x, axis=reduce).astype("float32"),
+                np.nanvar(x, axis=reduce).astype("float32"))
 
 
 def checkpoint_key(model_name: str, fold: protocols.Fold, sessions: list[Session],

@@ -120,13 +120,14 @@ def write_store(path: Path, store_path: Path, out: Path, smoothing: str = "LDS")
         arrays = {kind: group.create_array(kind, shape=shape, dtype="float32",
                                            chunks=(max(1, min(total, 4096)), *shape[1:]),
                                            compressors=COMPRESSOR) for kind in KINDS}
-        first, nan_windows = 0, 0
+        first, nan_windows, nan_cells = 0, 0, 0
         for index, (trial_id, n) in enumerate(zip(store.trial_ids, counts)):
             for kind in KINDS:  # (62, T, 5) -> (T, 62, 5), one variable in memory
                 values = _read(path, f"{kind}_{smoothing}{trial_id}", hdf5).transpose(1, 0, 2)
                 arrays[kind][first:first + n] = values.astype(np.float32)
                 if kind == "de":
                     nan_windows += int((~np.isfinite(values)).any(axis=(1, 2)).sum())
+                    nan_cells += int((~np.isfinite(values)).any(axis=2).sum())
             first += n
             log.info("trial %d: %d windows read", trial_id, n)
         trial_index = np.repeat(np.arange(len(counts)), counts)
@@ -139,15 +140,15 @@ def write_store(path: Path, store_path: Path, out: Path, smoothing: str = "LDS")
                     or [np.zeros(0)]).astype(np.int64))):
             group.create_array(name, data=value.astype(np.int64), compressors=COMPRESSOR)
         attrs = {key: store.attrs[key] for key in
-                 ("sfreq", "ch_names", "class_names", "subject", "session", "bad_channels")}
+                 ("sfreq", "ch_names", "class_names", "subject", "session")}
         group.attrs.update(
-            attrs, bands=BANDS, window_seconds=WINDOW_SECONDS, overlap_seconds=0.0,
-            feature_sfreq=store.sfreq,
+            attrs, **store.trial_attrs(), bands=BANDS, window_seconds=WINDOW_SECONDS,
+            overlap_seconds=0.0, feature_sfreq=store.sfreq,
             de_method=f"official (SEED ExtractedFeatures, de_{smoothing}<trial>)",
             de_log_base="2 (log2(100 E), SEED's DE)", psd_units="SEED's official PSD (mean "
             "squared FFT magnitude of the band, microvolt data)", filter_order=None,
             filter_method=None, smoothing={"LDS": "lds", "movingAve": "moving_average"}
             [smoothing], smoothing_windows=None, preprocessing="none (SEED's own)",
             window_start_units="samples of the ingest store", source_file=str(path),
-            nan_windows=nan_windows, nonfinite_input_windows=None)
+            nan_windows=nan_windows, nan_cells=nan_cells, nonfinite_input_windows=None)
     log.info("%s: %d windows x %d channels x %d bands written", out, *shape)

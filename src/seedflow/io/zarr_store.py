@@ -3,10 +3,14 @@
 ``<store>/eeg``: float32 (channels, time) in volts, chunked in time, Blosc-zstd compressed.
 Attributes: ``sfreq``, ``ch_names``, ``trial_ids``, ``trial_start``/``trial_stop`` (samples,
 stop exclusive; trials are concatenated in time), ``labels`` (class indices),
-``class_names``, ``bad_channels``, ``source_file``, ``units``, ``subject``, ``session``,
-``eog_names``, ``channel_map`` (the file's channel name -> stored name, EEG then EOG, for
-readers that find channels by name). ``<store>/eog`` (only when the recording has EOG
-channels): the EOG channels named by ``eog_names``, same layout as ``eeg``.
+``class_names``, ``source_file``, ``units``, ``subject``, ``session``, ``eog_names``,
+``channel_map`` (the file's channel name -> stored name, EEG then EOG, for readers that find
+channels by name), and the channel quality found at ingest: ``trial_bad_channels`` (per
+trial, the channels flat or with a non-finite sample in it), ``bad_trials`` (ids of trials in
+which every channel is bad) and ``bad_channels`` (channels bad in at least one trial that is
+not a bad trial: one trial lost on every channel does not mark every channel bad for the
+session). ``<store>/eog`` (only when the recording has EOG channels): the EOG channels named
+by ``eog_names``, same layout as ``eeg``.
 """
 
 from __future__ import annotations
@@ -77,7 +81,7 @@ def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
     chunk = max(1, int(round(chunk_seconds * source.sfreq)))
     block = chunk * max(1, int(round(block_seconds * source.sfreq)) // chunk)
     n_eeg = len(source.ch_names)
-    bad: set[str] = set()
+    trial_bad: list[list[str]] = []
     with atomic_directory(out) as tmp:
         group = zarr.open_group(tmp, mode="w")
         arrays = {name: group.create_array(name, shape=(len(names), int(stops[-1])),
@@ -93,22 +97,30 @@ def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
                 if source.eog_names:
                     arrays["eog"][:, at] = data[n_eeg:]
                 quality.update(data[:n_eeg])
-            bad |= {ch for ch, b in zip(source.ch_names, quality.bad()) if b}
+            trial_bad.append(sorted(ch for ch, b in zip(source.ch_names, quality.bad()) if b))
             log.info("trial %d/%d (%d samples) written", index + 1, len(source.trials),
                      trial.n_samples)
-        if bad:
+        trial_ids = [t.trial_id for t in source.trials]
+        bad_channels, bad_trials = channel_quality(source.ch_names, trial_ids, trial_bad)
+        if bad_channels:
             log.warning("%s: bad channels (flat or non-finite): %s", source.path,
-                        ", ".join(sorted(bad)))
+                        ", ".join(bad_channels))
+        for trial_id, names in zip(trial_ids, trial_bad):
+            if names:
+                log.warning("%s: trial %s: %s flat or non-finite", source.path, trial_id,
+                            "every channel" if trial_id in bad_trials else ", ".join(names))
         group.attrs.update({
             "sfreq": float(source.sfreq),
             "ch_names": list(source.ch_names),
             "eog_names": list(source.eog_names),
-            "trial_ids": [t.trial_id for t in source.trials],
+            "trial_ids": trial_ids,
             "trial_start": starts.tolist(),
             "trial_stop": stops.tolist(),
             "labels": [t.label for t in source.trials],
             "class_names": list(source.class_names),
-            "bad_channels": sorted(bad),
+            "bad_channels": bad_channels,
+            "trial_bad_channels": trial_bad,
+            "bad_trials": bad_trials,
             "source_file": str(source.path),
             "units": "V",
             **({"channel_map": dict(zip(source.file_channels,
@@ -129,6 +141,16 @@ def check_trial_lengths(source: SessionSource, min_seconds: float) -> None:
                                             f"({trial.n_samples} samples), shorter than one "
                                             f"feature window ({min_seconds:g} s)",
                                key="features.window_seconds")
+
+
+def channel_quality(ch_names: list[str], trial_ids: list[int],
+                    trial_bad: list[list[str]]) -> tuple[list[str], list[int]]:
+    """Session-level ``bad_channels`` and ``bad_trials`` from the bad channels of each trial."""
+    every = set(ch_names)
+    bad_trials = [t for t, names in zip(trial_ids, trial_bad) if every <= set(names)]
+    bad_channels = sorted({ch for t, names in zip(trial_ids, trial_bad)
+                           if t not in bad_trials for ch in names})
+    return bad_channels, bad_trials
 
 
 class _ChannelQuality:
@@ -163,16 +185,28 @@ class SessionStore:
     labels: list[int]
     class_names: list[str]
     bad_channels: list[str]
+    trial_bad_channels: list[list[str]]
+    bad_trials: list[int]
     attrs: dict
 
     @classmethod
     def open(cls, path: Path) -> "SessionStore":
         group = zarr.open_group(path, mode="r")
         a = dict(group.attrs)
+        # Stores written before per-trial lists: the session's list stands for every trial.
+        trial_bad = a.get("trial_bad_channels", [a["bad_channels"]] * len(a["trial_ids"]))
         return cls(eeg=group["eeg"], sfreq=a["sfreq"], ch_names=a["ch_names"],
                    trial_ids=a["trial_ids"], trial_start=a["trial_start"],
                    trial_stop=a["trial_stop"], labels=a["labels"],
-                   class_names=a["class_names"], bad_channels=a["bad_channels"], attrs=a)
+                   class_names=a["class_names"], bad_channels=a["bad_channels"],
+                   trial_bad_channels=trial_bad, bad_trials=a.get("bad_trials", []), attrs=a)
+
+    def trial_attrs(self) -> dict:
+        """The session's trial list and channel quality, as later stores copy them."""
+        return {"trial_ids": list(self.trial_ids), "trial_labels": list(self.labels),
+                "bad_channels": list(self.bad_channels),
+                "trial_bad_channels": [list(names) for names in self.trial_bad_channels],
+                "bad_trials": list(self.bad_trials)}
 
     def trial(self, index: int) -> np.ndarray:
         """Samples of trial ``index`` (position in the session, not its id)."""

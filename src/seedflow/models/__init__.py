@@ -2,7 +2,8 @@
 
 Keras builders take ``(input_shape, n_classes, normalizer, **options)`` and use
 backend-agnostic Keras 3 only (``keras.ops``), so the same code runs on TensorFlow, JAX or
-PyTorch. scikit-learn baselines take no arguments and return an unfitted estimator.
+PyTorch. scikit-learn baselines take a seed and return an unfitted estimator. Every model
+imputes missing (non-finite) inputs with the training mean of that entry.
 ``stacking`` is a meta-model over other models' predictions (``seedflow.stacking``).
 """
 
@@ -48,8 +49,13 @@ def spec(name: str) -> ModelSpec:
 
 
 def build(name: str, input_shape, n_classes: int, normalizer, **options):
-    """A Keras model of the registry (not compiled)."""
+    """A Keras model of the registry (not compiled); non-finite inputs are imputed right
+    after ``normalizer`` (see :class:`seedflow.models.layers.FillNonFinite`)."""
+    from seedflow.models.layers import FillNonFinite
+
     model_spec = spec(name)
     if model_spec.kind != "keras":
         raise ValueError(f"model '{name}' is not a Keras model")
-    return model_spec.builder(tuple(input_shape), n_classes, normalizer, **options)
+    fill = FillNonFinite(name="fill_nonfinite")
+    return model_spec.builder(tuple(input_shape), n_classes, lambda x: fill(normalizer(x)),
+                              **options)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import mne
 import numpy as np
@@ -13,16 +15,33 @@ TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quic
 CLASS_COLOURS = ("tab:red", "tab:gray", "tab:green", "tab:blue", "tab:orange", "tab:purple")
 
 
-def de_topomaps(stores: list[FeatureStore]) -> plt.Figure:
-    """Top row: mean DE per band over all windows; then each class minus that mean.
+def de_topomaps(stores: list[FeatureStore]) -> tuple[plt.Figure | None, str]:
+    """Top row: mean DE per band over all windows; then each class minus that mean (means
+    of the finite values), and a caption naming the channels left out for having no finite
+    DE; no figure when none has.
 
     Class effects are small next to DE's spatial pattern, so differences show them best.
     """
     attrs = stores[0].attrs
-    info = eeg_info(attrs["ch_names"], attrs["sfreq"])
     bands, classes = list(attrs["bands"]), list(attrs["class_names"])
     de = np.concatenate([s.de for s in stores])
+    de = np.where(np.isfinite(de), de, np.nan)
     labels = np.concatenate([s.label for s in stores])
+    finite = np.isfinite(de).any(axis=0).all(axis=1)  # some finite DE in every band
+    left_out = [ch for ch, ok in zip(attrs["ch_names"], finite) if not ok]
+    caption = (f"Left out (no finite DE in some band): {', '.join(left_out)}."
+               if left_out else "")
+    if not finite.any():
+        return None, "No topomap: no channel has a finite DE. " + caption
+    shown = [ch for ch, ok in zip(attrs["ch_names"], finite) if ok]
+    info = eeg_info(shown, attrs["sfreq"])
+    de = de[:, finite]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # windows without a finite value
+        return _de_topomaps(de, labels, info, bands, classes), caption
+
+
+def _de_topomaps(de, labels, info, bands, classes) -> plt.Figure:
     overall = np.nanmean(de, axis=0)
     fig, axes = plt.subplots(1 + len(classes), len(bands), squeeze=False, layout="constrained",
                              figsize=(1.9 * len(bands) + 0.6, 1.8 * (1 + len(classes)) + 0.6))
@@ -50,7 +69,8 @@ def de_topomaps(stores: list[FeatureStore]) -> plt.Figure:
 
 
 def trial_courses(store: FeatureStore) -> plt.Figure:
-    """Channel-mean DE per band along every window, trials shaded by class."""
+    """Channel-mean DE per band (of the finite values) along every window, trials shaded by
+    class; a window without any finite value leaves a gap."""
     bands, classes = list(store.attrs["bands"]), list(store.attrs["class_names"])
     fig, ax = plt.subplots(figsize=(10, 3))
     x = np.arange(len(store.de))
@@ -61,8 +81,11 @@ def trial_courses(store: FeatureStore) -> plt.Figure:
                    alpha=0.12, lw=0)
         ax.text((start + stop) / 2, 1.0, str(int(store.trial_id[start])), fontsize=6,
                 ha="center", va="bottom", transform=ax.get_xaxis_transform())
-    for b, band in enumerate(bands):
-        ax.plot(x, np.nanmean(store.de[:, :, b], axis=1), lw=0.8, label=band)
+    de = np.where(np.isfinite(store.de), store.de, np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # windows without a finite value
+        for b, band in enumerate(bands):
+            ax.plot(x, np.nanmean(de[:, :, b], axis=1), lw=0.8, label=band)
     handles = [plt.Rectangle((0, 0), 1, 1, color=CLASS_COLOURS[k % len(CLASS_COLOURS)],
                              alpha=0.3) for k in range(len(classes))]
     first = ax.legend(fontsize=7, ncol=len(bands), loc="lower left")

@@ -53,3 +53,25 @@ def fold_figure(fold_dir: Path) -> tuple[plt.Figure, dict]:
     cm_ax.title.set_fontsize(8)
     fig.tight_layout()
     return fig, metrics
+
+
+def quality_caption(quality: dict | None) -> str:
+    """One sentence on what damaged data cost the fold (its ``data_quality``)."""
+    if not quality:
+        return ""
+    left, imputed = quality["left_out_windows"], quality["imputed_windows"]
+    if not any(left.values()) and not any(imputed.values()):
+        return "No window left out or imputed."
+    parts = [f"{side}: " + ", ".join(
+        ([f"{left[side]} windows left out (no finite value)"] if left[side] else [])
+        + ([f"{imputed[side]} windows kept with {quality['imputed_cells'][side]} imputed "
+            "(window, channel) cells"] if imputed[side] else []))
+        for side in left if left[side] or imputed[side]]
+    text = "Damaged data — " + "; ".join(parts) + "."
+    if quality["imputed_channels"]:
+        text += f" Imputed channels: {', '.join(quality['imputed_channels'])}."
+    without = [f"sub-{t['subject']} ses-{t['session']} trial {t['trial']} ({t['why']})"
+               for t in quality["test_trials_without_windows"]]
+    if without:
+        text += f" Test trials without a usable window: {', '.join(without)}."
+    return text

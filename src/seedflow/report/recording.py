@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import mne
 import numpy as np
@@ -33,11 +35,14 @@ def montage_figure(ch_names: list[str], sfreq: float) -> tuple[plt.Figure, str]:
 
 
 def read_excerpt(store: SessionStore, seconds: float) -> mne.io.RawArray:
-    """The first ``seconds`` of the session as an MNE Raw (only those samples are read)."""
+    """The first ``seconds`` of the session as an MNE Raw (only those samples are read);
+    bad: the channels flagged at ingest in the trials the excerpt covers."""
     stop = min(store.eeg.shape[1], max(1, int(round(seconds * store.sfreq))))
     raw = mne.io.RawArray(store.eeg[:, :stop].astype(np.float64),
                           eeg_info(store.ch_names, store.sfreq), verbose="error")
-    raw.info["bads"] = [ch for ch in store.bad_channels if ch in store.ch_names]
+    covered = {ch for start, names in zip(store.trial_start, store.trial_bad_channels)
+               if start < stop for ch in names}
+    raw.info["bads"] = [ch for ch in store.ch_names if ch in covered]
     return raw
 
 
@@ -46,7 +51,11 @@ def traces_figure(raw: mne.io.BaseRaw) -> plt.Figure:
     data = raw.get_data() * 1e6
     times = raw.times
     finite = np.where(np.isfinite(data), data, np.nan)
-    spacing = 3 * np.nanmedian(np.nanstd(finite, axis=1)) or 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # channels without a finite sample
+        spacing = 3 * np.nanmedian(np.nanstd(finite, axis=1))
+    if not np.isfinite(spacing) or spacing == 0:
+        spacing = 1.0
     fig, ax = plt.subplots(figsize=(10, 0.13 * len(raw.ch_names) + 1.2))
     for i, (name, trace) in enumerate(zip(raw.ch_names, finite)):
         offset = -i * spacing
@@ -57,22 +66,43 @@ def traces_figure(raw: mne.io.BaseRaw) -> plt.Figure:
     ax.set_ylim(-len(raw.ch_names) * spacing, 2 * spacing)
     ax.set_xlim(times[0], times[-1])
     ax.set_xlabel("time (s)")
-    ax.set_title(f"raw excerpt, {times[-1]:.0f} s; spacing {spacing:.0f} µV", fontsize=9)
+    missing = int((~np.isfinite(data).any(axis=1)).sum())
+    ax.set_title(f"raw excerpt, {times[-1]:.0f} s; spacing {spacing:.0f} µV"
+                 + (f"; {missing} channels without a finite sample (flat line)"
+                    if missing else ""), fontsize=9)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
 
 
-def psd_figure(raw: mne.io.BaseRaw) -> plt.Figure:
-    """Welch PSD of every channel over the excerpt, coloured by scalp position."""
+def psd_figure(raw: mne.io.BaseRaw) -> tuple[plt.Figure | None, str]:
+    """Welch PSD over the excerpt of the good channels whose samples there are all finite
+    (of the flagged ones if no good channel is), coloured by scalp position; ``None`` when
+    no channel has a finite excerpt. The caption names the channels left out and why."""
+    data = raw.get_data()
+    complete = np.isfinite(data).all(axis=1) & (np.ptp(np.nan_to_num(data), axis=1) > 0)
+    good = [ch for ch, ok in zip(raw.ch_names, complete) if ok and ch not in raw.info["bads"]]
+    shown = good or [ch for ch, ok in zip(raw.ch_names, complete) if ok]
+    left_out = [ch for ch in raw.ch_names if ch not in shown]
+    named = "every channel" if len(left_out) == len(raw.ch_names) else ", ".join(left_out)
+    why = ("flagged at ingest in the excerpt's trials, or non-finite or flat in the "
+           f"excerpt: {named}" if left_out else "")
+    if not shown:
+        return None, ("No PSD: no channel has finite, non-flat samples in the excerpt "
+                      f"({why}).")
     fmax = min(raw.info["sfreq"] / 2, 70.0)
     n_fft = min(len(raw.times), int(2 * raw.info["sfreq"]))
-    psd = raw.compute_psd(fmax=fmax, n_fft=n_fft, exclude=(), verbose="error")
-    fig = psd.plot(show=False, exclude="bads")
+    picked = raw.copy().pick(shown)
+    picked.info["bads"] = []
+    psd = picked.compute_psd(fmax=fmax, n_fft=n_fft, verbose="error")
+    fig = psd.plot(show=False)
     fig.set_size_inches(8, 3.2)
     fig.axes[0].set_title("PSD of the raw excerpt (Welch, 2 s segments)", fontsize=9)
-    return fig
+    caption = f"{len(shown)} of {len(raw.ch_names)} channels" + (
+        f" (only flagged channels have a usable excerpt); left out: {why}." if not good
+        else f"; left out: {why}." if left_out else ".")
+    return fig, caption
 
 
 def quality_rows(store: SessionStore, raw: mne.io.BaseRaw,
@@ -81,12 +111,14 @@ def quality_rows(store: SessionStore, raw: mne.io.BaseRaw,
     data = raw.get_data() * 1e6
     finite = np.isfinite(data)
     std = np.array([np.std(row[ok]) if ok.any() else np.nan for row, ok in zip(data, finite)])
-    median = np.nanmedian(std)
+    median = np.nanmedian(std) if np.isfinite(std).any() else np.nan
+    bad_trials = _bad_trials_of(store)
     rows = []
     for i, name in enumerate(store.ch_names):
         reasons = []
-        if name in store.bad_channels:
-            reasons.append("flat or non-finite in the recording (ingest)")
+        if bad_trials.get(name):
+            reasons.append(f"flat or non-finite in trial(s) {_ids(bad_trials[name])} "
+                           "(ingest)")
         if not finite[i].all():
             reasons.append(f"{(~finite[i]).mean():.0%} non-finite in the excerpt")
         if nan_feature_share[i] > 0:
@@ -97,6 +129,28 @@ def quality_rows(store: SessionStore, raw: mne.io.BaseRaw,
         if reasons:
             rows.append([name, "; ".join(reasons)])
     return rows, std
+
+
+def _bad_trials_of(store: SessionStore) -> dict[str, list[int]]:
+    """Channel -> the trials in which ingest found it flat or non-finite."""
+    out: dict[str, list[int]] = {}
+    for trial_id, names in zip(store.trial_ids, store.trial_bad_channels):
+        for ch in names:
+            out.setdefault(ch, []).append(trial_id)
+    return out
+
+
+def _ids(ids) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+def trial_quality_rows(store: SessionStore) -> list[list]:
+    """One row per trial with channels flagged at ingest: trial, label, what is bad."""
+    return [[trial_id, store.class_names[label],
+             f"every channel ({len(names)})" if trial_id in store.bad_trials
+             else ", ".join(names)]
+            for trial_id, label, names in zip(store.trial_ids, store.labels,
+                                              store.trial_bad_channels) if names]
 
 
 def amplitude_figure(ch_names: list[str], std: np.ndarray, flagged: set[str]) -> plt.Figure:

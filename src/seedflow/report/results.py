@@ -24,6 +24,30 @@ def results_rows(records: list[dict]) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def data_quality_rows(records: list[dict]) -> tuple[list[str], list[list]]:
+    """Per record whose folds met damaged data: windows left out and imputed (training and
+    test, summed over folds), the channels imputed and the test trials left without a
+    usable window."""
+    header = ["model", "protocol", "folds affected", "left out: train / test windows",
+              "imputed: train / test windows (cells)", "channels imputed",
+              "test trials without a usable window"]
+    rows = []
+    for r in records:
+        quality = r.get("data_quality")
+        if not quality or not quality["folds_affected"]:
+            continue
+        left, imputed, cells = (quality[k] for k in ("left_out_windows", "imputed_windows",
+                                                     "imputed_cells"))
+        without = "; ".join(f"{fold}: {', '.join(trials)}" for fold, trials in
+                            quality["test_trials_without_windows"].items()) or "none"
+        rows.append([r["model"], r["protocol"], len(quality["folds_affected"]),
+                     f"{left['train'] + left['validation']} / {left['test']}",
+                     f"{imputed['train'] + imputed['validation']} / {imputed['test']} "
+                     f"({cells['train'] + cells['validation']} / {cells['test']})",
+                     ", ".join(quality["imputed_channels"]) or "none", without])
+    return header, rows
+
+
 def fold_subject(fold: str) -> str:
     """Subject of a fold name such as ``sub-3_ses-2`` (the whole name if it has none)."""
     match = re.match(r"sub-([^_]+)", fold)

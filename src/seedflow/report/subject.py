@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +27,14 @@ def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
     for store_path, feats in zip(stores, feature_data):
         _session_sections(report, SessionStore.open(store_path), feats, excerpt_seconds)
 
-    add_figure(report, features.de_topomaps(feature_data), "DE topomaps per band and class",
-               ("features",), f"All {len(feature_data)} session(s) of subject {subject}, "
-               f"{sum(len(f.de) for f in feature_data)} windows.")
+    fig, caption = features.de_topomaps(feature_data)
+    caption = (f"All {len(feature_data)} session(s) of subject {subject}, "
+               f"{sum(len(f.de) for f in feature_data)} windows. {caption}")
+    if fig is None:
+        report.add_html(f"<p>{html.escape(caption)}</p>", title="DE topomaps per band and class",
+                        tags=("features",))
+    else:
+        add_figure(report, fig, "DE topomaps per band and class", ("features",), caption)
     for feats in feature_data:
         session = feats.attrs.get("session", "?")
         add_figure(report, features.trial_courses(feats), f"DE along trials · session {session}",
@@ -42,15 +48,22 @@ def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
                    f"{metrics.get('n_train_windows', '?')} training and "
                    f"{metrics.get('n_test_windows', '?')} test windows; chance level "
                    f"{metrics.get('chance_level', float('nan')):.2f}; per-trial vote accuracy "
-                   f"{metrics.get('trial_accuracy', float('nan')):.2f}.")
+                   f"{metrics.get('trial_accuracy', float('nan')):.2f}. "
+                   + models.quality_caption(metrics.get("data_quality")))
 
     if samples is None:
         save(report, out)
         return
     real, fake = synthetic.aligned(stores, samples)
+    if not len(real.data):
+        report.add_html(f"<p>No real window to compare with: {html.escape(real.note)}</p>",
+                        title="Real vs synthetic EEG", tags=("synthesis",))
+        save(report, out)
+        return
     bands = feature_data[0].attrs["bands"]
     what = (f"{len(real.data)} real windows (one from the middle of each trial of subject "
-            f"{subject}) vs {len(fake.data)} synthetic windows of {fake.data.shape[2]} samples.")
+            f"{subject}) vs {len(fake.data)} synthetic windows of {fake.data.shape[2]} samples."
+            + (f" {real.note}" if real.note else ""))
     add_figure(report, synthetic.traces_figure(real, fake), "Real vs synthetic traces",
                ("synthesis",), what)
     add_figure(report, synthetic.psd_figure(real, fake), "Real vs synthetic PSD",
@@ -66,8 +79,15 @@ def _session_sections(report, store: SessionStore, feats: FeatureStore,
     tags = ("recording", f"session-{session}")
     raw = recording.read_excerpt(store, excerpt_seconds)
     add_line_figure(report, recording.traces_figure(raw), f"Raw traces · session {session}", tags,
-               f"The first {raw.times[-1]:.0f} s of {store.attrs.get('source_file', '?')}.")
-    add_figure(report, recording.psd_figure(raw), f"PSD · session {session}", tags)
+               f"The first {raw.times[-1]:.0f} s of {store.attrs.get('source_file', '?')}"
+               + (f"; red: flagged at ingest ({', '.join(raw.info['bads'])})."
+                  if raw.info["bads"] else "."))
+    fig, caption = recording.psd_figure(raw)
+    if fig is None:
+        report.add_html(f"<p>{html.escape(caption)}</p>", title=f"PSD · session {session}",
+                        tags=tags)
+    else:
+        add_figure(report, fig, f"PSD · session {session}", tags, caption)
 
     nan_share = (~np.isfinite(feats.de)).any(axis=2).mean(axis=0) if len(feats.de) \
         else np.zeros(len(store.ch_names))
@@ -77,16 +97,23 @@ def _session_sections(report, store: SessionStore, feats: FeatureStore,
     n_samples = store.eeg.shape[1]
     summary = html_table(
         ["channels", "sfreq (Hz)", "trials", "duration (s)", "bad channels (ingest)",
-         "feature windows with NaN"],
+         "trials lost on every channel", "feature windows with NaN"],
         [[len(store.ch_names), f"{store.sfreq:g}", len(store.labels),
           f"{n_samples / store.sfreq:.0f}", ", ".join(store.bad_channels) or "none",
+          ", ".join(str(t) for t in store.bad_trials) or "none",
           f"{feats.attrs.get('nan_windows', 0)} of {len(feats.de)}"]])
+    trial_rows = recording.trial_quality_rows(store)
+    per_trial = html_table(["trial", "class", "flat or non-finite at ingest"], trial_rows,
+                           note="Non-finite samples spoil only their channel's features "
+                           "within the band filters' reach; models impute those values and "
+                           "leave out only windows without any finite value (see each "
+                           "model's data quality below).") if trial_rows else ""
     flagged = html_table(["channel", "why it is flagged"],
                          rows or [["none", "no channel flagged"]],
                          note=f"Flagged: flat or non-finite in the recording, non-finite "
                               f"samples or features, or an excerpt amplitude more than "
                               f"{recording.AMPLITUDE_RATIO:g}× from the median channel's.")
-    report.add_html(summary + flagged, title=f"Channel table · session {session}",
+    report.add_html(summary + per_trial + flagged, title=f"Channel table · session {session}",
                     tags=("quality", *tags[1:]))
     mapping = store.attrs.get("channel_map")
     if mapping:

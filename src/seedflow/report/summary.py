@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -24,6 +25,14 @@ def summary_report(metrics_path: Path, gan_dir: Path | None, first_store: Path, 
                     title="Recognition results", tags=("results",))
     add_figure(report, results.accuracy_per_subject(records), "Accuracy per subject",
                ("results",))
+    header, rows = results.data_quality_rows(records)
+    report.add_html(html_table(header, rows, note="Damaged data (non-finite samples): "
+                               "windows without any finite value are left out, other "
+                               "non-finite values imputed with the training mean; sums over "
+                               "folds. Splits and chance levels are those of the full trial "
+                               "list.") if rows else
+                    "<p>No window was left out or imputed in any fold: the data had no "
+                    "non-finite values.</p>", title="Data quality", tags=("results",))
 
     if gan_dir is None:
         report.add_html("<p>Synthesis is off in this run (<code>synthesis.enabled: false"
@@ -70,7 +79,12 @@ def _synthesis_sections(report, records: list, gan_dir: Path, first_store: Path)
     add_figure(report, results.losses_figure(read_history(gan_dir / "losses.csv")),
                "GAN training", ("synthesis",))
     real, fake = synthetic.aligned([first_store], gan_dir / "samples.zarr")
+    if not len(real.data):
+        report.add_html(f"<p>No real window of {html.escape(str(first_store))} to compare "
+                        f"with: {html.escape(real.note)}</p>", title="Real vs synthetic PSD",
+                        tags=("synthesis",))
+        return
     add_figure(report, synthetic.psd_figure(real, fake), "Real vs synthetic PSD",
                ("synthesis",), f"Real: one window per trial of {first_store}; "
                f"synthetic: {len(fake.data)} generated windows. Per subject in the subject "
-               "reports.")
+               f"reports. {real.note}")

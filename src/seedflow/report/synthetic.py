@@ -28,6 +28,7 @@ class Windows:
     ch_names: list[str]
     class_names: list[str]
     sfreq: float
+    note: str = ""  # what could not be read, and why
 
 
 def read_synthetic(path: Path) -> Windows:
@@ -41,22 +42,32 @@ def read_synthetic(path: Path) -> Windows:
 
 
 def read_real(stores: list[Path], n_samples: int, ch_names: list[str]) -> Windows:
-    """One window of ``n_samples`` from the middle of every trial (only those samples read)."""
-    data, labels, meta = [], [], None
+    """One window of ``n_samples`` from the middle of every trial (only those samples read);
+    a window with a non-finite sample is left out and named in ``note``."""
+    data, labels, meta, damaged, long_enough = [], [], None, [], False
     for path in stores:
         store = SessionStore.open(path)
         meta = meta or store
         index = [store.ch_names.index(ch) for ch in ch_names]
-        for start, stop, label in zip(store.trial_start, store.trial_stop, store.labels):
+        for trial_id, start, stop, label in zip(store.trial_ids, store.trial_start,
+                                                store.trial_stop, store.labels):
             if stop - start >= n_samples:
+                long_enough = True
                 begin = start + (stop - start - n_samples) // 2
-                data.append(store.eeg[:, begin:begin + n_samples][index])
-                labels.append(label)
-    if not data:
+                window = store.eeg[:, begin:begin + n_samples][index]
+                if np.isfinite(window).all():
+                    data.append(window)
+                    labels.append(label)
+                else:
+                    damaged.append(f"ses-{store.attrs.get('session', '?')} trial {trial_id}")
+    if not long_enough:
         raise SeedflowError(f"{stores[0]}: no trial is as long as a synthetic window "
                             f"({n_samples} samples)")
-    return Windows(np.stack(data), np.array(labels), list(ch_names), list(meta.class_names),
-                   float(meta.sfreq))
+    note = (f"Left out: the middle window of {', '.join(damaged)} (non-finite samples)."
+            if damaged else "")
+    return Windows(np.stack(data) if data else np.zeros((0, len(ch_names), n_samples)),
+                   np.array(labels, dtype=np.int64), list(ch_names), list(meta.class_names),
+                   float(meta.sfreq), note)
 
 
 def aligned(stores: list[Path], samples: Path) -> tuple[Windows, Windows]:
