@@ -3,6 +3,7 @@ the final writes), damaged checkpoints discarded, checkpoints invalidated by new
 data-parallel training (TensorFlow MirroredStrategy over 2 logical CPU devices, JAX
 DataParallel over 2 host CPU devices) matching one device."""
 
+import errno
 import importlib.util
 import json
 import os
@@ -214,6 +215,59 @@ def test_kill_after_the_last_epoch_or_during_the_final_writes(uninterrupted, fea
     for (_, out, _), rerun in zip(jobs, results(run_in_process(features, jobs))):
         assert rerun["resumed_from_epoch"] == epochs_run == rerun["epochs_run"]
         assert_same_fold(out, rerun, uninterrupted["early_stopping"])
+
+
+def test_checkpoint_restores_every_variable_or_is_discarded_if_it_does_not_fit(tmp_path,
+                                                                               caplog):
+    """A checkpoint restores weights, dropout seed states and optimizer slots into the same
+    architecture; one of another architecture is discarded, naming the mismatch."""
+    import keras
+
+    from seedflow.checkpoints import EpochCheckpoint
+
+    def model(units: int) -> keras.Model:
+        inputs = keras.Input((3,))
+        hidden = keras.layers.Dropout(0.5)(keras.layers.Dense(units)(inputs))
+        built = keras.Model(inputs, keras.layers.Dense(2)(hidden))
+        built.compile(optimizer="adam", loss="mse")
+        built.optimizer.build(built.trainable_variables)
+        return built
+
+    path, saved = tmp_path / "checkpoint.npz", model(4)
+    saved.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, verbose=0)  # moves seeds, slots
+    writer = EpochCheckpoint(path)
+    writer.set_model(saved)
+    writer.on_epoch_end(0, {"loss": 0.5})
+    same = model(4)
+    reader = EpochCheckpoint(path)
+    assert reader.restore(same, epochs=3) and reader.history == [{"epoch": 0, "loss": 0.5}]
+    for a, b in zip([*same.variables, *same.optimizer.variables],
+                    [*saved.variables, *saved.optimizer.variables], strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with caplog.at_level("WARNING"):
+        assert not EpochCheckpoint(path).restore(model(5), epochs=3)
+    assert f"discarding checkpoint {path}: CheckpointError: 'model' variable " in caplog.text
+    assert "(3, 4)" in caplog.text and "(3, 5)" in caplog.text and not path.exists()
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
+    """A full disk while writing: one seedflow error naming the file; the previous
+    checkpoint is intact and no temporary file is left."""
+    from seedflow import checkpoints
+    from seedflow.errors import SeedflowError
+
+    path = tmp_path / "checkpoint.npz"
+    checkpoints.save(path, {"epoch": 0}, {"v": (["w"], [np.zeros((1, 2))])})
+    before = path.read_bytes()
+
+    def full_disk(file, **arrays):
+        file.write(b"PK\x03\x04 half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full_disk)
+    with pytest.raises(SeedflowError, match=f"checkpoint {path}: .*No space left"):
+        checkpoints.save(path, {"epoch": 1}, {"v": (["w"], [np.ones((1, 2))])})
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]
 
 
 class Stop(Exception):

@@ -10,6 +10,7 @@ naming it, and training starts afresh.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ import keras
 import numpy as np
 
 from seedflow import backend
+from seedflow.errors import SeedflowError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,9 @@ def assign(variables, arrays: list[np.ndarray]) -> None:
 
 def save(path: Path, metadata: dict, groups: dict[str, tuple[list[str], list]]) -> None:
     """Write ``metadata`` (JSON) and ``groups`` (name -> (variable names, arrays)) to ``path``
-    through a temporary file in the same folder, flushed to disk, then renamed over it."""
+    through a temporary file in the same folder, flushed to disk, then renamed over it; a
+    failed write (a full disk) leaves ``path`` as it was and stops with a
+    :class:`SeedflowError` naming it."""
     tmp = path.with_name(f".{path.name}.tmp")
     names = {group: list(names) for group, (names, _) in groups.items()}
     arrays = {f"{group}.{i}": np.asarray(a) for group, (_, group_arrays) in groups.items()
@@ -61,14 +65,17 @@ def save(path: Path, metadata: dict, groups: dict[str, tuple[list[str], list]]) 
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         tmp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise SeedflowError(f"cannot write the checkpoint {path}: {error}") from error
         raise
-    folder = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    with contextlib.suppress(OSError):  # make the rename durable, where the system can
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def read(path: Path) -> tuple[dict, dict[str, list[np.ndarray]]]:

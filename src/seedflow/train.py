@@ -4,8 +4,9 @@ Outputs per fold (``out_dir``): the model (``model.keras`` or ``model.joblib``),
 ``history.csv``, ``predictions.csv`` and ``validation_predictions.csv`` (one row per test /
 validation sample), ``metrics.json`` and ``preprocessing.json`` (what ``seedflow predict``
 needs to prepare a new recording exactly as in training). Keras training checkpoints every
-epoch under ``checkpoint_dir`` (outside the outputs, so a failed or killed job keeps it) and
-a rerun with the same settings and inputs continues from the last finished epoch.
+epoch under ``checkpoint_dir`` (outside the outputs, so a failed or killed job keeps it;
+see :class:`seedflow.checkpoints.EpochCheckpoint`) and a rerun with the same settings and
+inputs continues from the last finished epoch to the result of an uninterrupted run.
 """
 
 from __future__ import annotations
