@@ -160,6 +160,36 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatc
     assert gan_training._load_checkpoint(checkpoint, resumed, same, 4) == (3, history)
 
 
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_damaged_checkpoint_is_discarded_and_training_starts_afresh(tmp_path, damage,
+                                                                     caplog):
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 16, 3)).astype(np.float32)
+    y = np.array([0, 1] * 8, dtype=np.int32)
+    settings = {**SETTINGS, "latent_dim": 4, "epochs": 2}
+
+    def build():
+        return gan.build_generator(4, 2, 16, 3, width=8), gan.build_critic(16, 3, 2, width=8)
+
+    full, history = synthesis.train_gan(x, y, 2, settings, build, tmp_path / "full.npz")
+    checkpoint = tmp_path / "full.npz"  # a whole checkpoint of the last epoch, damaged:
+    data = bytearray(checkpoint.read_bytes())
+    if damage == "truncated":
+        data = data[:len(data) // 2]
+    else:
+        data[len(data) // 2:len(data) // 2 + 256] = rng.bytes(256)
+    checkpoint.write_bytes(bytes(data))
+    with caplog.at_level("WARNING"):
+        again, again_history = synthesis.train_gan(x, y, 2, settings, build, checkpoint)
+    assert f"discarding checkpoint {checkpoint}: " in caplog.text
+    assert again_history == history
+    for a, b in zip(again.variables(), full.variables()):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a.value),
+                                      keras.ops.convert_to_numpy(b.value))
+
+
 def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_path,
                                                                           session_store_path):
     """Conditioning, on the feature GAN (DE grid): a classifier trained on real DE windows

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 from seedflow.errors import SeedflowError  # noqa: E402
 
@@ -23,6 +24,42 @@ def seed_everything(seed: int) -> None:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+
+
+def _replicas(variable) -> list | None:
+    """The per-device copies of a variable mirrored by a TensorFlow MirroredStrategy, or
+    None."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        if isinstance(variable.value, tf.distribute.DistributedValues):
+            return list(variable.value.values)
+    return None
+
+
+def replica_values(variable) -> np.ndarray:
+    """A variable's values, stacked on a first axis: one per device where they differ, else
+    one. Under a TensorFlow MirroredStrategy Keras updates batch-norm moving statistics on
+    each replica from its own part of the batch, so these copies differ."""
+    copies = _replicas(variable)
+    if copies is None:
+        return variable.numpy()[None]
+    values = np.stack([np.asarray(c.numpy()) for c in copies])
+    return values if any((v != values[0]).any() for v in values[1:]) else values[:1]
+
+
+def replica_count(variable) -> int:
+    copies = _replicas(variable)
+    return 1 if copies is None else len(copies)
+
+
+def assign_replica_values(variable, values: np.ndarray) -> None:
+    """Inverse of :func:`replica_values`."""
+    if len(values) == 1:
+        variable.assign(values[0])
+    else:
+        for copy, value in zip(_replicas(variable), values):
+            copy.assign(value)
 
 
 def limit_threads(n: int) -> None:

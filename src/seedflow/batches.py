@@ -11,7 +11,9 @@ import numpy as np
 
 class Batches(keras.utils.PyDataset):
     """Batches of ``(x[index], y[index])``; reshuffled every epoch from ``seed`` + epoch
-    when ``seed`` is given, so a resumed run sees the same order as an uninterrupted one.
+    when ``seed`` is given, so a resumed run sees the same order as an uninterrupted one
+    (fit it with ``shuffle=False``: Keras would reorder the batches with Python's global
+    random state).
 
     ``multiple_of`` > 1 (JAX over several devices: every batch is split evenly): shuffled
     (training) batches leave out the epoch's last ``len(index) % multiple_of`` samples, a

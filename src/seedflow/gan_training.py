@@ -11,15 +11,13 @@ Each epoch's shuffling and random step inputs come from ``numpy`` seeded with
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import os
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from seedflow import backend
+from seedflow import backend, checkpoints
 from seedflow.errors import SeedflowError
 from seedflow.gan import METRICS, WGANGP
 
@@ -106,28 +104,36 @@ def _jax_epochs(trainer, devices, x, y, batch, seed, epochs, on_epoch_end):
 
 def _save_checkpoint(path: Path, trainer: WGANGP, epoch: int, history: list,
                      fingerprint: str) -> None:
-    """All weights and optimizer slots after ``epoch``; written whole, then renamed."""
-    tmp = path.with_name(path.name + ".tmp.npz")
-    arrays = {f"v{i}": keras.ops.convert_to_numpy(v.value)
-              for i, v in enumerate(trainer.variables())}
-    np.savez(tmp, **arrays, epoch=epoch, history=json.dumps(history), fingerprint=fingerprint)
-    os.replace(tmp, path)
+    """All weights and optimizer slots after ``epoch``, replacing ``path`` atomically."""
+    variables = trainer.variables()
+    checkpoints.save(path, {"epoch": epoch, "history": history, "fingerprint": fingerprint},
+                     {"variables": ([checkpoints.variable_name(v) for v in variables],
+                                    checkpoints.values(variables))})
 
 
 def _load_checkpoint(path: Path, trainer: WGANGP, fingerprint: str, epochs: int):
     """(next epoch, history) from a checkpoint of an earlier epoch of the same run, or None
-    to start afresh."""
+    to start afresh; a damaged one is discarded with a warning naming it."""
     if not path.is_file():
         return None
-    with np.load(path) as saved:
-        if str(saved["fingerprint"]) != fingerprint or int(saved["epoch"]) >= epochs:
+    variables = trainer.variables()
+    try:
+        metadata, groups = checkpoints.read(path)
+        epoch, history = int(metadata["epoch"]), metadata["history"]
+        if metadata["fingerprint"] != fingerprint or epoch >= epochs:
             log.warning("%s: checkpoint of other data, settings or more epochs: starting "
                         "afresh", path)
             return None
-        variables = trainer.variables()
-        for i, variable in enumerate(variables):
-            variable.assign(saved[f"v{i}"])
-        epoch, history = int(saved["epoch"]), json.loads(str(saved["history"]))
+        if len(history) != epoch + 1:
+            raise checkpoints.CheckpointError(f"{len(history)} epochs of history after "
+                                              f"epoch {epoch + 1}")
+        arrays = checkpoints.check(metadata, groups, "variables",
+                                   [checkpoints.variable_name(v) for v in variables],
+                                   variables)
+    except Exception as error:  # any damage: train afresh rather than fail or trust it
+        checkpoints.discard(path, error)
+        return None
+    checkpoints.assign(variables, arrays)
     log.info("resuming from %s after epoch %d", path, epoch + 1)
     return epoch + 1, history
 

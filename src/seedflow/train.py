@@ -4,8 +4,9 @@ Outputs per fold (``out_dir``): the model (``model.keras`` or ``model.joblib``),
 ``history.csv``, ``predictions.csv`` and ``validation_predictions.csv`` (one row per test /
 validation sample), ``metrics.json`` and ``preprocessing.json`` (what ``seedflow predict``
 needs to prepare a new recording exactly as in training). Keras training checkpoints every
-epoch under ``checkpoint_dir`` (outside the outputs, so a failed or killed job keeps it) and
-a rerun with the same settings and inputs continues from the last finished epoch.
+epoch under ``checkpoint_dir`` (outside the outputs, so a failed or killed job keeps it;
+see :class:`seedflow.checkpoints.EpochCheckpoint`) and a rerun with the same settings and
+inputs continues from the last finished epoch to the result of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -193,6 +194,8 @@ def train_fold(model_name: str, fold: protocols.Fold, sessions: list[Session], o
          "sfreq": float(store_attrs["sfreq"]), **(preprocessing or {}),
          "settings": {k: settings[k] for k in ("segment_windows", "sequence_windows",
                                                "padding") if k in settings}}, indent=2))
+    if spec.kind == "keras":  # every output is written: the checkpoint is no longer needed
+        shutil.rmtree(checkpoint_dir or out_dir / "training", ignore_errors=True)
     log.info("%s/%s/%s: accuracy %.3f (chance %.3f), macro-F1 %.3f", model_name,
              fold.protocol, fold.name, metrics["accuracy"], metrics["chance_level"],
              metrics["f1_macro"])
@@ -327,13 +330,30 @@ def checkpoint_key(model_name: str, fold: protocols.Fold, sessions: list[Session
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def checkpoint_folder(model_name: str, fold: protocols.Fold, sessions: list[Session],
+                      settings: dict, checkpoint_dir: Path | None, out_dir: Path) -> Path:
+    """The folder of the fold's training checkpoint: ``checkpoint_dir/<key>`` (checkpoints
+    of other settings or inputs are removed), or ``out_dir/training`` without one."""
+    if checkpoint_dir is None:
+        return out_dir / "training"
+    key = checkpoint_key(model_name, fold, sessions, settings)
+    for stale in (checkpoint_dir.iterdir() if checkpoint_dir.is_dir() else ()):
+        if stale.name != key:
+            log.info("settings or inputs changed: removing checkpoint %s", stale)
+            if stale.is_dir():
+                shutil.rmtree(stale)
+            else:
+                stale.unlink()
+    return checkpoint_dir / key
+
+
 def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, validation,
                out_dir: Path, settings: dict, checkpoint_dir: Path | None, extra_callbacks):
     import keras
 
-    from seedflow.batches import Batches
-
     from seedflow import backend
+    from seedflow.batches import Batches
+    from seedflow.checkpoints import EpochCheckpoint
 
     parallel = backend.data_parallel(settings.get("replicas", 0))
     replicas, multiple = parallel.replicas, parallel.batch_multiple
@@ -349,37 +369,39 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
                              normalizer, **samples.options)
         model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.optimizer.build(model.trainable_variables)  # its variables, to restore
 
-    work = out_dir / "training"
-    if checkpoint_dir is not None:
-        key = checkpoint_key(model_name, fold, sessions, settings)
-        for stale in (checkpoint_dir.iterdir() if checkpoint_dir.is_dir() else ()):
-            if stale.name != key:
-                log.info("settings or inputs changed: removing checkpoint %s", stale)
-                shutil.rmtree(stale)
-        work = checkpoint_dir / key
-    first_epoch = _resume_epoch(work)
-    if first_epoch:
-        log.info("resuming from the checkpoint in %s after epoch %d", work, first_epoch)
+    work = checkpoint_folder(model_name, fold, sessions, settings, checkpoint_dir, out_dir)
     work.mkdir(parents=True, exist_ok=True)
-    history = work / "history.csv"
-    callbacks = [keras.callbacks.BackupAndRestore(str(work / "backup")),
-                 keras.callbacks.CSVLogger(str(history), append=first_epoch > 0)]
-    validation_data = None
+    callbacks = []
+    validation_data = early_stopping = None
     if validation.any():
         validation_data = Batches(samples.x, samples.label, np.flatnonzero(validation),
                                   batch_size, multiple_of=multiple)
-        callbacks.append(keras.callbacks.EarlyStopping(
-            patience=settings.get("patience", 5), restore_best_weights=True))
+        early_stopping = keras.callbacks.EarlyStopping(
+            patience=settings.get("patience", 5), restore_best_weights=True)
+        callbacks.append(early_stopping)
+    checkpoint = EpochCheckpoint(work / "checkpoint.npz", early_stopping)
+    callbacks.append(checkpoint)  # after early stopping: saves what it decided
+    if checkpoint.restore(model, settings["epochs"]):
+        log.info("resuming from the checkpoint %s after epoch %d%s", checkpoint.path,
+                 checkpoint.next_epoch, " (early stopping ended training)"
+                 if checkpoint.stopped else "")
+    first_epoch = checkpoint.next_epoch
     train_data = Batches(samples.x, samples.label, np.flatnonzero(train), batch_size,
                          seed=settings["seed"], first_epoch=first_epoch, multiple_of=multiple)
     with parallel.scope():
-        fit = model.fit(train_data, validation_data=validation_data,
-                        epochs=settings["epochs"], verbose=2,
-                        callbacks=[*callbacks, *extra_callbacks])
+        # With nothing left to train (the checkpoint is of the last epoch, or early
+        # stopping ended training), fit runs no epoch but early stopping still restores
+        # the best weights at its end. shuffle=False: the batches come shuffled from
+        # (seed, epoch); Keras would reorder them with Python's global random state, which
+        # a resumed run does not share.
+        model.fit(train_data, validation_data=validation_data,
+                  epochs=first_epoch if checkpoint.stopped else settings["epochs"],
+                  initial_epoch=first_epoch, shuffle=False, verbose=2,
+                  callbacks=[*callbacks, *extra_callbacks])
     model.save(out_dir / "model.keras")
-    shutil.copyfile(history, out_dir / "history.csv")
-    shutil.rmtree(checkpoint_dir if checkpoint_dir is not None else work, ignore_errors=True)
+    write_history(out_dir / "history.csv", checkpoint.history)
 
     def predict(part: Samples) -> np.ndarray:
         if not len(part):
@@ -390,15 +412,8 @@ def _fit_keras(model_name, spec, fold, sessions, samples: Samples, train, valida
             return model.predict(data, verbose=0)[:len(part)]
 
     return predict, {"replicas": replicas, "global_batch_size": batch_size,
-                     "epochs_run": len(fit.epoch) + first_epoch,
+                     "epochs_run": len(checkpoint.history),
                      "resumed_from_epoch": first_epoch}
-
-
-def _resume_epoch(work: Path) -> int:
-    metadata = work / "backup" / "training_metadata.json"
-    if not metadata.is_file():
-        return 0
-    return int(json.loads(metadata.read_text())["epoch"])
 
 
 def trial_vote_accuracy(samples: Samples, probabilities: np.ndarray) -> float:
