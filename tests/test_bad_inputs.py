@@ -4,7 +4,6 @@ store is left behind."""
 import mne
 import numpy as np
 import pytest
-import scipy.io
 
 from layouts import as_real, write_simulated
 from seedflow import datasets

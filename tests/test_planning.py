@@ -253,7 +253,7 @@ def test_misnamed_files_of_every_other_kind(tmp_path):
     with pytest.raises(DatasetError, match="EEG_raw: 1 file.* 1_x_20200101.CNT"):
         datasets.recordings(as_real(v, "seed-v"))
 
-    iv = write_simulated(tmp_path / "iv", "seed-iv")
+    write_simulated(tmp_path / "iv", "seed-iv")
     folder = tmp_path / "iv" / seed_iv.FOLDER
     (folder / "4").mkdir()
     (folder / "4" / "1_20131013.mat").write_bytes(b"")

@@ -4,7 +4,6 @@ Needs Debian's slurm-wlm, munge and slurm-client and root (CI installs them, see
 skipped with the reason otherwise. The cluster starts once per test session.
 """
 
-import json
 import os
 import re
 import shutil

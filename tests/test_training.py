@@ -348,6 +348,6 @@ def test_batches_split_evenly_over_devices():
         training.on_epoch_end()
     assert len({tuple(s) for s in seen}) > 1
     evaluation = Batches(x, y, np.arange(7), 4, multiple_of=2)
-    (x0, y0, w0), (x1, y1, w1) = evaluation[0], evaluation[1]
+    (_, _, w0), (_, y1, w1) = evaluation[0], evaluation[1]
     assert list(y1) == [4, 5, 6, 6] and list(w1) == [1, 1, 1, 0] and list(w0) == [1] * 4
     assert len(Batches(x, y, np.arange(7), 4)[1]) == 2  # one device: as given
