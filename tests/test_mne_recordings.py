@@ -4,7 +4,8 @@ trials from markers, stim channels and events files, and errors that show what t
 MNE's real test files (``../shared/data/mne-testing-data``) are seconds long: they test
 reading, events, channel mapping and error messages. Files written here with MNE in the
 other conventions are long enough to run through ingest, features and a model; one
-BrainVision recording with ``S  1``/``S  2`` markers runs through the whole workflow."""
+BrainVision recording with ``S  1``/``S  2`` markers runs through the whole workflow, and the
+real BDF with a recording of another montage runs LOSO on the two channels they share."""
 
 import csv
 import json
