@@ -155,6 +155,33 @@ def test_fold_without_a_usable_test_window_is_one_error(all_nan, tmp_path):
         train.train_fold("svm", fold, [all_nan], tmp_path, settings)
 
 
+def test_feature_synthesis_imputes_what_it_can_and_counts_what_it_leaves_out(nan_200,
+                                                                            all_nan):
+    """The feature GAN and mixup read DE as the models do: 19 windows of F2 with a NaN band
+    are kept with the training mean of that (channel, band) entry; the windows of trials 3
+    and 12, lost on every channel, are left out; quality.json counts both."""
+    from seedflow.feature_synthesis import load_de
+
+    data, _, quality = load_de([nan_200.features], train_trials=9)
+    assert len(data["train"][1]) == 9 * 20 and len(data["heldout"][1]) == 6 * 20
+    store = FeatureStore.open(nan_200.features)
+    train_de = store.de[store.trial_index < 9]
+    spoiled = ~np.isfinite(train_de)
+    assert spoiled.sum() == 48  # (window, band) values of F2: 19 delta, fewer in faster bands
+    assert quality == {"train": {"left_out_windows": 0, "imputed_windows": 19,
+                                 "imputed_values": 48},
+                       "heldout": {"left_out_windows": 0, "imputed_windows": 0,
+                                   "imputed_values": 0}}
+    window, channel, band = np.argwhere(spoiled)[0]
+    assert channel == F2 and np.isfinite(data["train"][0]).all()
+    assert data["train"][0][window, F2, band] == pytest.approx(
+        np.nanmean(train_de[:, F2, band]), rel=1e-6)
+    np.testing.assert_array_equal(data["train"][0][~spoiled], train_de[~spoiled])
+    data, _, quality = load_de([all_nan.features], train_trials=9)
+    assert [quality[p]["left_out_windows"] for p in ("train", "heldout")] == [20, 20]
+    assert len(data["train"][1]) == 8 * 20 and len(data["heldout"][1]) == 5 * 20
+
+
 def test_gan_never_draws_a_window_with_nan(all_nan):
     from seedflow.synthesis import real_windows
 

@@ -4,11 +4,13 @@ trials from markers, stim channels and events files, and errors that show what t
 MNE's real test files (``../shared/data/mne-testing-data``) are seconds long: they test
 reading, events, channel mapping and error messages. Files written here with MNE in the
 other conventions are long enough to run through ingest, features and a model; one
-BrainVision recording with ``S  1``/``S  2`` markers runs through the whole workflow."""
+BrainVision recording with ``S  1``/``S  2`` markers runs through the whole workflow, and the
+real BDF with a recording of another montage runs LOSO on the two channels they share."""
 
 import csv
 import json
 import logging
+import re
 from pathlib import Path
 
 import mne
@@ -19,14 +21,16 @@ import yaml
 from conftest import REPO, TINY, snakemake
 from test_predict import assert_same_predictions
 
-from seedflow import datasets
+from seedflow import config as seedflow_config
+from seedflow import datasets, features, planning, protocols, train
 from seedflow.channels import (SEED_62, grid_for, grid_placement, montage, normalise, pick,
                                standard_name)
 from seedflow.cli import main
 from seedflow.errors import DatasetError, SeedflowError
 from seedflow.grid import to_grid
-from seedflow.io import zarr_store
+from seedflow.io import mne_raw, zarr_store
 from seedflow.io.zarr_store import SessionStore
+from seedflow.representations import Session
 
 _CANDIDATES = [REPO.parent / "shared" / "data" / "mne-testing-data",
                Path("/work/shared/data/mne-testing-data")]
@@ -149,7 +153,7 @@ def _link(tmp_path: Path, source: Path, name: str) -> Path:
     """A folder with the real file under a BIDS-style name, its companion files (which
     its header names) under their own."""
     folder = tmp_path / "data"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for companion in source.parent.glob(source.stem + ".*"):
         if companion.suffix != source.suffix:  # a second header would be a misnamed file
             (folder / companion.name).symlink_to(companion)
@@ -413,7 +417,8 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
                                                             stop=start + 5000).astype(np.float32))
     ingest_log = (results / "logs" / "ingest" / "sub-01_ses-1.log").read_text()
     assert "ignored: 'Comment/start' (1)" in ingest_log
-    assert "channels not ingested (not EEG, or no 10-05 name): HEOG" in ingest_log
+    assert "1 channels not ingested: HEOG (no 10-05 name)" in ingest_log
+    assert store.attrs["left_out_channels"] == {"HEOG": "no 10-05 name"}
     train_log = (results / "logs" / "train" / "cnn4d_subject_dependent_sub-01_ses-1.log"
                  ).read_text()
     assert "left out of grid representations: TP9, TP10, PO9, PO10" in train_log
@@ -426,8 +431,10 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
     metrics = json.loads((fold / "metrics.json").read_text())
     assert sum(map(sum, metrics["confusion_matrix"])) == 4 * 20
     report = (results / "reports" / "sub-01.html").read_text()
-    for section in ("Montage", "Channel names", "DE topomaps", "Model cnn4d", "Model logreg"):
+    for section in ("Montage", "Channel names", "DE topomaps", "Model cnn4d", "Model logreg",
+                    "not ingested because"):
         assert section in report, section
+    assert "No topomap" not in report
     assert (results / "summary" / "report.html").is_file()
 
     # predict: the same recording gives the workflow's predictions; markers it does not
@@ -456,3 +463,289 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
     trials = list(csv.DictReader(open(tmp_path / "pred2" / "trials.csv")))
     assert [(r["subject"], r["label"], r["n_samples"]) for r in trials] == [
         ("02", "0", "20"), ("02", "1", "20")]
+
+
+# ---- the run's channels: what every recording has ---------------------------------------------
+
+def _run_config(root: Path, overrides: dict | None = None, **dataset) -> dict:
+    """The defaults with tests/tiny.yaml, an ``mne`` dataset at ``root`` and ``overrides``."""
+    config = seedflow_config.load(REPO / "config" / "config.yaml", TINY)
+    config = seedflow_config.merge(config, {"dataset": {"kind": "mne", "root": str(root),
+                                                        **dataset}, **(overrides or {})})
+    seedflow_config.validate(config, REPO / "workflow" / "schemas" / "config.schema.yaml")
+    return config
+
+
+def _planned(config: dict):
+    """(recordings, headers, montage) as the workflow plans them."""
+    recordings = datasets.recordings(config)
+    found = planning.headers(config, recordings)
+    chosen = planning.montage(config, found)
+    planning.check(config, found, chosen)
+    return recordings, found, chosen
+
+
+def _ingested(config: dict, recordings, chosen, root: Path) -> list[Session]:
+    """Ingest (with the run's channels) and features of every recording, as the rules do."""
+    sessions = []
+    for r in recordings:
+        raw = root / "zarr" / f"sub-{r.subject}.zarr"
+        zarr_store.write_session(datasets.open_source(config, r, list(chosen.channels)), raw,
+                                 chunk_seconds=1, attrs={"subject": r.subject,
+                                                         "session": r.session})
+        out = root / "features" / f"sub-{r.subject}.zarr"
+        features.extract(raw, out, features.FeatureSpec.from_config(config["features"]))
+        sessions.append(Session(r.subject, r.session, out, raw))
+    return sessions
+
+
+def test_a_run_stores_the_channels_every_recording_has(tmp_path, caplog):
+    """One recording with two channels more, the other in another order with a channel
+    without a 10-05 name: the run stores the 5 they share, in SEED's order, and says what
+    each recording left out and why; too few channels, or listed channels a recording
+    lacks, stop the plan with the counts."""
+    root = tmp_path / "data"
+    for name, channels in (("sub-1", ["Fp1", "C3", "Cz", "C4", "Pz", "Oz", "O1"]),
+                           ("sub-2", ["C4", "Cz", "EEG 000", "C3", "Pz", "Fp1"])):
+        _lab_recording(root / f"{name}_eeg.fif", channels, trials=4, trial_seconds=2, rest=1)
+    config = _run_config(root, event_labels=MARKERS, trial_seconds=2)
+    with caplog.at_level(logging.WARNING):
+        recordings, found, chosen = _planned(config)
+    assert chosen.channels == ("Fp1", "C3", "Cz", "C4", "Pz")
+    assert chosen.dropped == {("1", "1"): ("O1", "Oz"), ("2", "1"): ()}
+    assert ("sub-1 ses-1 (sub-1_eeg.fif): 2 of its 7 EEG channels with a 10-05 name are not "
+            "in every recording of the run and are left out: O1, Oz") in caplog.text
+    stores = [SessionStore.open(s.raw) for s in
+              _ingested(config, recordings, chosen, tmp_path / "run")]
+    assert [s.ch_names for s in stores] == [list(chosen.channels)] * 2
+    assert stores[0].attrs["left_out_channels"] == {"Oz": mne_raw.NOT_SHARED,
+                                                    "O1": mne_raw.NOT_SHARED}
+    assert stores[1].attrs["left_out_channels"] == {"EEG 000": "no 10-05 name"}
+    raw = mne.io.read_raw(root / "sub-2_eeg.fif", verbose="error")
+    np.testing.assert_allclose(stores[1].trial(0)[:, :10], raw.get_data(
+        list(chosen.channels), start=250, stop=260).astype(np.float32), rtol=1e-6)
+
+    config["dataset"]["min_channels"] = 6
+    with pytest.raises(SeedflowError, match=re.escape(
+            "config key dataset.min_channels: 6, but the run has 5 channels that every "
+            "recording has (Fp1, C3, Cz, C4, Pz); EEG channels with a 10-05 name per "
+            "recording: sub-1 ses-1 (sub-1_eeg.fif): 7 (Fp1, C3, Cz, C4, Pz, O1, Oz); "
+            "sub-2 ses-1 (sub-2_eeg.fif): 5 (Fp1, C3, Cz, C4, Pz). Lower")):
+        planning.montage(config, found)
+    config["dataset"].update(min_channels=1, channels=["o1", "cz", "EEG 000"])
+    with pytest.raises(SeedflowError, match=re.escape(
+            "config key dataset.channels: 2 of 2 recordings lack channels it lists: sub-1 "
+            "ses-1 (sub-1_eeg.fif) lacks EEG 000 (the file has: Fp1, C3, Cz, C4, Pz, Oz, "
+            "O1); sub-2 ses-1 (sub-2_eeg.fif) lacks o1 (the file has: C4, Cz, EEG 000, C3, "
+            "Pz, Fp1)")):
+        planning.montage(config, found)
+    config["dataset"]["channels"] = ["cz", "c3"]
+    assert planning.montage(config, found).channels == ("Cz", "C3")
+    source = datasets.open_source(config, recordings[1], ["Cz", "C3"])
+    assert source.ch_names == ["Cz", "C3"] and source.left_out == {
+        ch: mne_raw.NOT_LISTED for ch in ("C4", "EEG 000", "Pz", "Fp1")}
+
+
+@pytest.mark.parametrize("channels, models, match", [
+    (["EEG 000", "EEG 001", "EEG 002", "EEG 003"], {"models": ["svm", "cnn4d"]},
+     r"config key recognition.models: cnn4d places channels on the 9 x 9 electrode grid, "
+     r"but none of the run's channels is on it \(the run's channels: EEG 000, EEG 001, "
+     r"EEG 002, EEG 003; the grid holds FP1, FPZ"),
+    (["Fz", "Cz", "Pz", "Oz"], {"models": ["svm", "stacking"], "stacking": ["svm", "tsception"],
+                                "validation_trials": 1},
+     r"config key recognition.stacking: tsception's hemisphere kernels need a left and a "
+     r"right electrode mirrored on the 9 x 9 electrode grid \(such as C3 and C4\), but the "
+     r"run's channels have none \(the run's channels: Fz, Cz, Pz, Oz\)"),
+    (["C3", "C4", "Cz", "TP9"], {"models": ["tsception"]},
+     r"config key synthesis.feature_gan.enabled: the feature-level GAN places every channel "
+     r"on the 9 x 9 electrode grid, but TP9 are not on it"),
+])
+def test_models_that_cannot_use_the_run_channels_stop_the_plan(tmp_path, channels, models,
+                                                               match):
+    _lab_recording(tmp_path / "sub-1_eeg.fif", channels, trials=6, trial_seconds=2, rest=1)
+    config = _run_config(tmp_path, {"recognition": models}, event_labels=MARKERS,
+                         trial_seconds=2, channels=channels)
+    with pytest.raises(SeedflowError, match=match):
+        _planned(config)
+    config["recognition"].update(models=["svm"], validation_trials=0)
+    config["synthesis"]["feature_gan"]["enabled"] = False
+    config["synthesis"]["augmentation"].update(arms=["mixup"], model="svm")
+    assert _planned(config)[2].channels == tuple(channels)
+
+
+def test_loso_over_subjects_with_different_montages_trains_on_the_shared_channels(tmp_path):
+    """One subject has a channel more, the other lacks one of the first's: LOSO trains and
+    tests on the channels both have. Stores of different montages are one clear error."""
+    root = tmp_path / "data"
+    cap = ["Fp1", "F3", "F4", "C3", "Cz", "C4", "P3", "Pz", "P4", "O1", "O2"]
+    _lab_recording(root / "sub-1_eeg.fif", [*cap, "AF7"], trials=6, trial_seconds=3, rest=1)
+    _lab_recording(root / "sub-2_eeg.fif", [ch for ch in cap if ch != "P4"], trials=6,
+                   trial_seconds=3, rest=1, seed=1)
+    config = _run_config(root, event_labels=MARKERS, trial_seconds=3)
+    recordings, _, chosen = _planned(config)
+    assert len(chosen.channels) == 10 and "P4" not in chosen.channels
+    sessions = _ingested(config, recordings, chosen, tmp_path / "run")
+    settings = {**config["recognition"], "epochs": 1}
+    for fold in protocols.folds("loso", [("1", "1"), ("2", "1")], settings):
+        for model in ("svm", "cnn4d"):
+            result = train.train_fold(model, fold, sessions, tmp_path / model / fold.name,
+                                      settings)
+            assert result["n_test_windows"] == 6 * 3
+    # Stores ingested each with its own channels (12 and 10): not one NumPy error, this.
+    own = []
+    for r, session in zip(recordings, sessions):
+        path = tmp_path / "own" / f"sub-{r.subject}.zarr"
+        zarr_store.write_session(datasets.open_source(config, r), path, chunk_seconds=1,
+                                 attrs={"subject": r.subject, "session": r.session})
+        features.extract(path, path.with_suffix(".features"),
+                         features.FeatureSpec.from_config(config["features"]))
+        own.append(Session(r.subject, r.session, path.with_suffix(".features"), path))
+    fold = protocols.folds("loso", [("1", "1"), ("2", "1")], settings)[0]
+    with pytest.raises(SeedflowError, match=r"the sessions hold different channels \(sub-1 "
+                                            r"ses-1 .*: Fp1, F3, .*, AF7; sub-2 ses-1 .*: "
+                                            r"Fp1, .*, O2\): one model reads one montage"):
+        train.train_fold("svm", fold, own, tmp_path / "own-svm", settings)
+
+
+@pytest.mark.parametrize("channels, listed, notes", [
+    (["C3", "C4"], False,
+     ["No topomap: 2 channel(s) with a scalp position (C3, C4); a map needs at least 4.",
+      "2 recorded channels: C3, C4. Every channel has a position"]),
+    (["EEG 000", "EEG 001", "EEG 002", "EEG 003", "EEG 004"], True,
+     ["No montage to draw, and no topomap in this report.",
+      "No topomap: 0 channel(s) with a scalp position; a map needs at least 4. Left out "
+      "(no scalp position): EEG 000, EEG 001, EEG 002, EEG 003, EEG 004."]),
+])
+def test_subject_report_with_few_channels_or_none_placed(tmp_path, channels, listed, notes):
+    """Traces, PSD, tables and models are kept; montage and topomaps are left out with a
+    note saying why."""
+    from seedflow.report import subject_report
+    from seedflow.synthesis import write_samples
+
+    _lab_recording(tmp_path / "data" / "sub-1_eeg.fif", channels, trials=6, trial_seconds=4,
+                   rest=1)
+    config = _run_config(tmp_path / "data", {"recognition": {"models": ["svm"]},
+                                             "synthesis": {"enabled": False}},
+                         event_labels=MARKERS, trial_seconds=4, min_channels=2,
+                         channels=channels if listed else None)
+    recordings, _, chosen = _planned(config)
+    (session,) = _ingested(config, recordings, chosen, tmp_path)
+    fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
+    train.train_fold("svm", fold, [session], tmp_path / "svm", config["recognition"])
+    store = SessionStore.open(session.raw)
+    samples = tmp_path / "samples.zarr"
+    write_samples(samples, np.random.default_rng(0).standard_normal(
+        (4, 250, len(channels))).astype(np.float32) * 1e-5, np.repeat([0, 1], 2),
+        {"sfreq": store.sfreq, "ch_names": store.ch_names, "class_names": store.class_names})
+    out = tmp_path / "sub-1.html"
+    subject_report("1", [session.raw], [session.features], [tmp_path / "svm"], samples, out,
+                   5.0)
+    text = out.read_text()
+    for note in notes + ["Raw traces", "PSD · session 1", "Channel table", "Model svm",
+                         "Real vs synthetic PSD"]:
+        assert note in text, note
+    assert "Real vs synthetic band-power topomaps" in text and "DE topomaps" in text
+
+
+@real_data
+def test_real_files_too_short_to_train_stop_the_plan_with_the_documented_errors(tmp_path):
+    """Before any job: the EEGLAB set's channels off the grid stop the feature GAN, its one
+    trial the subject-dependent split; the ANT file's EOG and bipolar channels are left out
+    (no 10-05 name), its two trials too few; the file without 10-05 names needs
+    dataset.channels."""
+    folder = _link(tmp_path / "set", DATA / "test_raw_chanloc.set", "sub-1_eeg.set")
+    config = _run_config(folder, event_labels={"S 12": "a"}, trial_seconds=2)
+    with pytest.raises(SeedflowError, match=r"config key synthesis.feature_gan.enabled: the "
+                                            r"feature-level GAN places every channel on the 9 "
+                                            r"x 9 electrode grid, but AF7, AF8, PO9, PO10 are "
+                                            r"not on it"):
+        _planned(config)
+    config["synthesis"]["enabled"] = False
+    with pytest.raises(SeedflowError, match=r"config key recognition.train_trials: 3 leaves "
+                                            r"no test trial in sub-1 ses-1 \(sub-1_eeg.set\), "
+                                            r"which has 1 trials"):
+        _planned(config)
+
+    folder = _link(tmp_path / "ant", DATA / "CA_208" / "test_CA_208.vhdr", "sub-1_eeg.vhdr")
+    (folder / "sub-1_events.tsv").write_text("onset\tduration\ttrial_type\n0.5\t1.5\trest\n"
+                                             "2.2\t1.5\ttask\n")
+    config = _run_config(folder, {"synthesis": {"enabled": False}},
+                         event_labels={"rest": "rest", "task": "task"})
+    recordings = datasets.recordings(config)
+    chosen = planning.montage(config, planning.headers(config, recordings))
+    assert len(chosen.channels) == 63 and chosen.channels[:2] == ("Fp1", "Fpz")
+    source = datasets.open_source(config, recordings[0], list(chosen.channels))
+    assert source.left_out == {ch: mne_raw.NO_NAME
+                               for ch in ["EOG", *(f"BIP{k}" for k in range(1, 25))]}
+    with pytest.raises(SeedflowError, match=r"config key recognition.train_trials: 3 leaves "
+                                            r"no test trial .* which has 2 trials"):
+        _planned(config)
+
+    folder = _link(tmp_path / "no", DATA / "NO" / "test_NO.vhdr", "sub-1_eeg.vhdr")
+    (folder / "sub-1_events.tsv").write_text("onset\tduration\ttrial_type\n0\t0.4\ta\n")
+    config = _run_config(folder, event_labels={"a": "a"})
+    with pytest.raises(SeedflowError, match=r"config key dataset.channels: no EEG channel "
+                                            r"with a 10-05 name in sub-1 ses-1 "
+                                            r"\(sub-1_eeg.vhdr\) \(the file has: 1, 2, 3, "
+                                            r".*, EMGleft\): list the channels to ingest"):
+        _planned(config)
+
+@real_data
+@pytest.mark.slow
+def test_bdf_and_a_recording_of_another_montage_run_on_their_two_shared_channels(tmp_path):
+    """The real BDF (C3, C4, Cz; trials from its Status triggers) and a FIF recording with
+    Fp1, C3, Cz, Pz, a channel without a 10-05 name and a Status channel: the two share C3
+    and Cz. Below dataset.min_channels the plan stops with the counts; with it lowered, LOSO
+    trains on the shared channels and both reports are written, without topomaps."""
+    root = tmp_path / "data"
+    _link(tmp_path, DATA / "test_bdf_stim_channel.bdf", "sub-1_eeg.bdf")
+    sfreq, n = 500.0, 6000
+    data = np.random.default_rng(0).standard_normal((6, n)) * 1e-5
+    data[5] = 0
+    data[5, (np.arange(10) * 500 + 250)] = [1, 2] * 5  # trigger codes, every second
+    info = mne.create_info(["Fp1", "C3", "Cz", "Pz", "EEG 000", "Status"], sfreq,
+                           ["eeg"] * 5 + ["stim"])
+    mne.io.RawArray(data, info, verbose="error").save(root / "sub-2_eeg.fif", verbose="error")
+    config = {"dataset": {"kind": "mne", "root": str(root), "stim_channel": "Status",
+                          "event_labels": {"1": "a", "2": "b"}, "trial_seconds": 0.4},
+              "features": {"window_seconds": 0.2},
+              "recognition": {"models": ["cnn4d", "logreg"], "protocols": ["loso"],
+                              "epochs": 2},
+              "synthesis": {"enabled": False}}
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(config))
+    plan = snakemake(tmp_path, "-n", "--configfile", str(TINY), str(tmp_path / "run.yaml"))
+    assert plan.returncode != 0
+    assert ("config key dataset.min_channels: 4, but the run has 2 channels that every "
+            "recording has (C3, Cz); EEG channels with a 10-05 name per recording: sub-1 "
+            "ses-1 (sub-1_eeg.bdf): 3 (C3, Cz, C4); sub-2 ses-1 (sub-2_eeg.fif): 4 (Fp1, C3, "
+            "Cz, Pz)") in plan.stdout + plan.stderr
+    assert not (tmp_path / "results").exists()
+
+    config["dataset"]["min_channels"] = 2
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump(config))
+    run = snakemake(tmp_path, "--cores", "2", "--configfile", str(TINY),
+                    str(tmp_path / "run.yaml"))
+    assert run.returncode == 0, run.stderr[-5000:]
+    assert ("sub-2 ses-1 (sub-2_eeg.fif): 2 of its 4 EEG channels with a 10-05 name are not "
+            "in every recording of the run and are left out: Fp1, Pz") in run.stderr
+    results = tmp_path / "results"
+    stores = {s: SessionStore.open(results / "zarr" / f"sub-{s}" / "ses-1.zarr")
+              for s in ("1", "2")}
+    assert [s.ch_names for s in stores.values()] == [["C3", "Cz"]] * 2
+    assert stores["1"].attrs["left_out_channels"] == {"C4": mne_raw.NOT_SHARED,
+                                                      "Status": "not EEG (stim channel)"}
+    assert stores["2"].attrs["left_out_channels"] == {
+        "Fp1": mne_raw.NOT_SHARED, "Pz": mne_raw.NOT_SHARED, "EEG 000": mne_raw.NO_NAME,
+        "Status": "not EEG (stim channel)"}
+    assert stores["1"].labels == [1] + [0] * 7 and stores["2"].labels == [0, 1] * 5
+    records = json.loads((results / "summary" / "metrics.json").read_text())
+    assert {(r["model"], r["protocol"], r["n_folds"]) for r in records} == {
+        ("cnn4d", "loso", 2), ("logreg", "loso", 2)}
+    metrics = json.loads((results / "models" / "logreg" / "loso" / "sub-1" / "metrics.json")
+                         .read_text())
+    assert metrics["n_test_windows"] == 8 * 2  # 8 trials of 0.4 s, 0.2 s windows
+    report = (results / "reports" / "sub-2.html").read_text()
+    for text in ("No topomap: 2 channel(s) with a scalp position (C3, Cz); a map needs at "
+                 "least 4.", "not ingested because", "Raw traces", "Model logreg"):
+        assert text in report, text
+    assert "Recognition results" in (results / "summary" / "report.html").read_text()

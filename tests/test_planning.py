@@ -105,8 +105,8 @@ CASES = {
         "config key features.preprocessing.notch: 100 Hz is not below Nyquist"),
     "reference channel missing": (
         {"features": {"preprocessing": {"reference": ["CZ", "M1"]}}},
-        r"config key features.preprocessing.reference: channels \['M1'\] are not in sub-1 "
-        "ses-1"),
+        r"config key features.preprocessing.reference: channels \['M1'\] are not among the "
+        "run's channels: FP1, FPZ"),
     "window longer than a trial": (
         {"features": {"window_seconds": 30}},
         "config key features.window_seconds: 30 s windows do not fit in trial 1 of sub-1 "

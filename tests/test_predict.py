@@ -111,6 +111,35 @@ def test_predict_errors_name_the_problem(seed_run, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_trial_without_a_usable_window_has_a_row_without_prediction(seed_run, tmp_path,
+                                                                       caplog):
+    """Trial 4 of the recording lost on every channel: its windows are all left out, and
+    trials.csv still lists it, with no prediction and no sample."""
+    import numpy as np
+    import scipy.io
+
+    root, models = seed_run
+    (recording,) = (root / "Preprocessed_EEG").glob("1_*.mat")
+    mat = {k: v for k, v in scipy.io.loadmat(recording).items() if not k.startswith("__")}
+    (key,) = [k for k in mat if k.endswith("_eeg4")]
+    mat[key][:] = np.nan
+    damaged = tmp_path / "data" / recording.name
+    damaged.parent.mkdir()
+    scipy.io.savemat(damaged, mat, format="5")
+    shutil.copyfile(recording.with_name("label.mat"), damaged.with_name("label.mat"))
+    assert main(["predict", "--model", str(models / "svm"), "--recording", str(damaged),
+                 "--out", str(tmp_path / "out")]) == 0
+    trials = rows(tmp_path / "out" / "trials.csv")
+    assert [int(r["trial_id"]) for r in trials] == list(range(1, 10))
+    assert {k: v for k, v in trials[3].items() if k not in ("subject", "session", "label")} \
+        == {"trial_id": "4", "predicted": "", "predicted_class": "", "n_samples": "0",
+            "p0": "", "p1": "", "p2": ""}
+    assert all(r["n_samples"] == "8" and r["predicted_class"] for r in trials if r is not
+               trials[3])
+    assert len(rows(tmp_path / "out" / "windows.csv")) == 8 * 8
+    assert "trials without a usable window (no prediction in trials.csv): 4" in caplog.text
+
+
 @pytest.fixture(scope="module")
 def fif_run(tmp_path_factory):
     """SEED-V-like FIF recordings at 1000 Hz with a trial table, features made with

@@ -55,6 +55,8 @@ def test_seed_v_recording_is_cut_into_trials_by_the_table(seed_v_config, tmp_pat
     assert store.class_names == list(seed_v.SEED_V_CLASSES.values())
     assert store.labels == [2, 1, 3, 0]  # SEED-V sessions 2 and 3 start 2, 1, 3, 0
     assert store.ch_names == SEED_62 and store.attrs["eog_names"] == ["VEO", "HEO"]
+    assert store.attrs["left_out_channels"] == {
+        ch: "mastoid, not used (dataset.reference: none)" for ch in ("M1", "M2")}
     assert store.trial_stop == [4000, 8000, 12000, 16000]
     expected = raw.get_data(picks=SEED_62, start=17000, stop=21000)
     np.testing.assert_allclose(store.trial(2), expected.astype(np.float32), rtol=1e-6)
@@ -72,6 +74,9 @@ def test_mastoid_reference_subtracts_their_mean(seed_v_config, tmp_path):
     mastoids = raw.get_data(picks=["M1", "M2"], start=3000, stop=7000).mean(axis=0)
     np.testing.assert_allclose(store.trial(0), (eeg - mastoids).astype(np.float32), rtol=1e-5,
                                atol=1e-12)
+    assert store.attrs["left_out_channels"] == {
+        ch: "mastoid, subtracted as reference (dataset.reference: mastoids)"
+        for ch in ("M1", "M2")}
 
 
 def test_real_seed_v_layout_uses_published_table_and_user_table(seed_v_config, tmp_path):

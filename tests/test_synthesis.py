@@ -196,7 +196,7 @@ def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_pat
     calls the samples generated for class k "k" more often than it calls any sample k."""
     features.extract(session_store_path, tmp_path / "features.zarr",
                      features.FeatureSpec(bands=features.DEFAULT_BANDS))
-    data, attrs = feature_synthesis.load_de([tmp_path / "features.zarr"], train_trials=3)
+    data, attrs, _ = feature_synthesis.load_de([tmp_path / "features.zarr"], train_trials=3)
     x, y = data["train"]
     settings = {**SETTINGS, "epochs": 40, "batch_size": 8, "latent_dim": 8,
                 "learning_rate": 1e-3}

@@ -138,7 +138,8 @@ def pick(available, wanted, path) -> list[int]:
     return [index[normalise(w)] for w in wanted]
 
 
-def _grid_cells(grid) -> dict[str, tuple[int, int]]:
+def grid_cells(grid) -> dict[str, tuple[int, int]]:
+    """Electrode name -> its (row, col) on ``grid``."""
     return {cell: (row, col) for row, line in enumerate(grid)
             for col, cell in enumerate(line.split()) if cell != "-"}
 
@@ -146,7 +147,7 @@ def _grid_cells(grid) -> dict[str, tuple[int, int]]:
 def grid_positions(ch_names, grid=SEED_GRID) -> np.ndarray:
     """(row, col) on the grid for each channel; a channel absent from the grid raises (the
     feature GAN needs every channel on the grid; models use :func:`grid_placement`)."""
-    where = _grid_cells(grid)
+    where = grid_cells(grid)
     missing = [ch for ch in ch_names if normalise(ch) not in where]
     if missing:
         raise SeedflowError(f"channels not on the 9 x 9 electrode grid: {', '.join(missing)} "
@@ -165,7 +166,7 @@ def grid_placement(ch_names: tuple[str, ...], grid) -> tuple[np.ndarray, np.ndar
     Channels not on the grid are left out (logged once per process and channel set); no
     channel on the grid is an error: a grid model would see nothing but zeros.
     """
-    where = _grid_cells(grid)
+    where = grid_cells(grid)
     placed = [i for i, ch in enumerate(ch_names) if normalise(ch) in where]
     left_out = [ch for ch in ch_names if normalise(ch) not in where]
     if not placed:
@@ -180,6 +181,17 @@ def grid_placement(ch_names: tuple[str, ...], grid) -> tuple[np.ndarray, np.ndar
                     ", ".join(left_out))
     positions = np.array([where[normalise(ch_names[i])] for i in placed], dtype=int)
     return np.array(placed, dtype=int), positions
+
+
+def mirrored_pairs(ch_names, grid) -> list[tuple[int, int]]:
+    """(left, right) indices of the channels mirrored across the grid's midline (C3 and C4),
+    the left ones in grid order (row, then column): TSception's hemispheres."""
+    cells = grid_cells(grid)
+    placed = {cells[normalise(ch)]: i for i, ch in enumerate(ch_names)
+              if normalise(ch) in cells}
+    width = max(len(line.split()) for line in grid)
+    return [(i, placed[(row, width - 1 - col)]) for (row, col), i in sorted(placed.items())
+            if col < (width - 1) / 2 and (row, width - 1 - col) in placed]
 
 
 def grid_for(ch_names) -> tuple[str, ...]:
@@ -198,6 +210,12 @@ def _reference_positions() -> dict[str, np.ndarray]:
     return positions
 
 
+def positioned(ch_names) -> list[str]:
+    """The channels that have a scalp position (a 10-05 name, or SEED's CB1, CB2)."""
+    positions = _reference_positions()
+    return [ch for ch in ch_names if normalise(ch) in positions]
+
+
 def montage(ch_names) -> mne.channels.DigMontage:
     """A montage for the given channel names (any spelling); unknown names are left out."""
     positions = _reference_positions()
@@ -206,7 +224,8 @@ def montage(ch_names) -> mne.channels.DigMontage:
 
 
 def eeg_info(ch_names, sfreq: float) -> mne.Info:
-    """MNE measurement info with EEG channels and their positions."""
+    """MNE measurement info with EEG channels and their positions (where they have one)."""
     info = mne.create_info(list(ch_names), sfreq, ch_types="eeg")
-    info.set_montage(montage(ch_names), on_missing="ignore")
+    if positioned(ch_names):
+        info.set_montage(montage(ch_names), on_missing="ignore")
     return info

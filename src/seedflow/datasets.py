@@ -16,7 +16,7 @@ from pathlib import Path
 from seedflow import simulate_layouts
 from seedflow.errors import SeedflowError
 from seedflow.io import dreamer, mne_raw, seed, seed_features, seed_iv, seed_v, trial_table
-from seedflow.io.base import SessionSource
+from seedflow.io.base import SessionHeader, SessionSource
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +143,10 @@ class Exclusion:
         return [p for p in self.patterns if p not in self._used]
 
 
-# Keys of the dataset section that choose which files are recordings, not how one is read:
-# kept out of the settings a job's outputs depend on, so changing them reruns no job.
-LISTING_KEYS = ("exclude",)
+# Keys of the dataset section that choose which files are recordings or only check the
+# plan, not how one is read: kept out of the settings a job's outputs depend on, so
+# changing them reruns no job.
+LISTING_KEYS = ("exclude", "min_channels")
 
 
 def reader_dataset(config: dict) -> dict:
@@ -177,8 +178,26 @@ def cnt_data_format(dataset: dict, layout_name: str) -> str:
     return "int32" if layout_name in _CNT_KINDS else "auto"
 
 
-def open_source(config: dict, recording: Recording) -> SessionSource:
-    """Open one recording for streaming ingest."""
+def header(config: dict, recording: Recording) -> SessionHeader:
+    """What one recording's headers say (no samples are read); for the ``mne`` kind its
+    channels are not chosen yet (planning chooses the run's, see
+    :func:`seedflow.planning.montage`)."""
+    if layout(config) != "mne":
+        return open_source(config, recording).header
+    ds = config["dataset"]
+    return mne_raw.read_header(recording.path, event_labels=ds.get("event_labels") or {},
+                               events_path=(recording.extra_inputs or [None])[0],
+                               stim_channel=ds.get("stim_channel"),
+                               trial_seconds=ds.get("trial_seconds"),
+                               allow_overlap=ds.get("allow_overlap", False),
+                               cnt_data_format=cnt_data_format(ds, "mne"),
+                               accept_warnings=ds.get("accept_warnings", []))
+
+
+def open_source(config: dict, recording: Recording,
+                run_channels: list[str] | None = None) -> SessionSource:
+    """Open one recording for streaming ingest (``run_channels``: the run's channels, which
+    planning chose for the ``mne`` kind; the other kinds' readers store a fixed set)."""
     ds, name = config["dataset"], layout(config)
     simulated = ds["kind"] == "simulated"
     spec = simulate_layouts.spec_of(config["simulation"]) if simulated else None
@@ -212,7 +231,7 @@ def open_source(config: dict, recording: Recording) -> SessionSource:
                                     expected_sfreq=spec.sfreq if simulated
                                     else dreamer.DREAMER_SFREQ)
     return mne_raw.open_session(recording.path, event_labels=ds.get("event_labels") or {},
-                                channels=ds.get("channels"),
+                                channels=ds.get("channels"), run_channels=run_channels,
                                 events_path=(recording.extra_inputs or [None])[0],
                                 stim_channel=ds.get("stim_channel"),
                                 trial_seconds=ds.get("trial_seconds"),

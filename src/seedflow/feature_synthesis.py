@@ -25,24 +25,55 @@ log = logging.getLogger(__name__)
 
 
 def load_de(feature_paths: list[Path], train_trials: int):
-    """DE (n, channels, bands) and labels of training and held-out trials, and metadata."""
+    """DE (n, channels, bands) and labels of training and held-out trials, metadata, and
+    what damaged data cost (``data_quality``: per part, windows left out and imputed).
+
+    The models' NaN policy: a window without any finite DE is left out; the other
+    non-finite values are imputed with the training windows' mean of their (channel, band)
+    entry, or of their band where the entry has no finite training value, so no held-out
+    value informs them.
+    """
     parts = {"train": ([], []), "heldout": ([], [])}
+    left_out = dict.fromkeys(parts, 0)
     attrs = None
     for path in feature_paths:
         store = FeatureStore.open(path)
         if attrs and store.attrs["ch_names"] != attrs["ch_names"]:
             raise SeedflowError(f"{path}: channels differ from {feature_paths[0]}")
         attrs = attrs or store.attrs
-        finite = np.isfinite(store.de).all(axis=(1, 2))
+        usable = np.isfinite(store.de).any(axis=(1, 2))
         train = store.trial_index < train_trials
-        for part, mask in (("train", train & finite), ("heldout", ~train & finite)):
-            parts[part][0].append(store.de[mask])
-            parts[part][1].append(store.label[mask].astype(np.int32))
+        for part, mask in (("train", train), ("heldout", ~train)):
+            parts[part][0].append(store.de[mask & usable])
+            parts[part][1].append(store.label[mask & usable].astype(np.int32))
+            left_out[part] += int((mask & ~usable).sum())
     data = {part: (np.concatenate(x), np.concatenate(y)) for part, (x, y) in parts.items()}
     if not len(data["train"][1]) or not len(data["heldout"][1]):
         raise SeedflowError(f"feature synthesis: recognition.train_trials = {train_trials} "
-                            f"leaves no training or no held-out window")
-    return data, attrs
+                            f"leaves no training or no held-out window with a finite DE")
+    fill = _training_means(data["train"][0])
+    quality = {}
+    for part, (x, y) in data.items():
+        missing = ~np.isfinite(x)
+        quality[part] = {"left_out_windows": left_out[part],
+                         "imputed_windows": int(missing.any(axis=(1, 2)).sum()),
+                         "imputed_values": int(missing.sum())}
+        data[part] = (np.where(missing, fill, x).astype(x.dtype), y)
+    if any(q["left_out_windows"] or q["imputed_windows"] for q in quality.values()):
+        log.warning("feature synthesis: non-finite DE: %s", "; ".join(
+            f"{part}: {q['left_out_windows']} windows left out (no finite value), "
+            f"{q['imputed_values']} values of {q['imputed_windows']} windows imputed"
+            for part, q in quality.items()))
+    return data, attrs, quality
+
+
+def _training_means(x: np.ndarray) -> np.ndarray:
+    """(channels, bands) mean of the finite training values of each entry, or of its band
+    where the entry has none."""
+    finite = np.isfinite(x)
+    total, count = np.where(finite, x, 0).sum(axis=0), finite.sum(axis=0)
+    band = total.sum(axis=0) / np.maximum(count.sum(axis=0), 1)
+    return np.where(count > 0, total / np.maximum(count, 1), band)
 
 
 def interpolate(x: np.ndarray, y: np.ndarray, per_class: int, alpha: float, seed: int):
@@ -125,7 +156,7 @@ def run(feature_paths: list[Path], gan_dir: Path, mixup_dir: Path, settings: dic
     """Feature GAN and mixup: generator.keras, losses.csv, samples.zarr and quality.json in
     ``gan_dir``; samples.zarr and quality.json in ``mixup_dir``."""
     settings = feature_settings(settings)
-    data, attrs = load_de(feature_paths, train_trials)
+    data, attrs, data_quality = load_de(feature_paths, train_trials)
     x, y = data["train"]
     class_names = attrs["class_names"]
     n_classes = len(class_names)
@@ -150,7 +181,9 @@ def run(feature_paths: list[Path], gan_dir: Path, mixup_dir: Path, settings: dic
                                              settings["seed"]))):
         _write_samples(out_dir / "samples.zarr", *samples, meta)
         result = {"generator": name, "level": "features", "group": group,
-                  "n_train_windows": int(len(x)), "n_heldout_windows": int(len(data["heldout"][1])),
+                  "n_train_windows": int(len(x)),
+                  "n_heldout_windows": int(len(data["heldout"][1])),
+                  "data_quality": data_quality,
                   **_quality(samples, data, class_names, settings)}
         if name == "feature_wgan_gp":
             result["losses"] = history

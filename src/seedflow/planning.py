@@ -25,16 +25,22 @@ inflate them (the real file, about 2 GB decompressed, is in proportion).
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
 from seedflow import datasets, simulate, simulate_layouts
-from seedflow.channels import DREAMER_14, SEED_62, SEED_EOG
+from seedflow import models as seedflow_models
+from seedflow.channels import (DREAMER_14, SEED_62, SEED_EOG, grid_cells, grid_for,
+                               mirrored_pairs, normalise, standard_name)
 from seedflow.errors import SeedflowError
-from seedflow.io import dreamer, seed, seed_iv, seed_v
+from seedflow.io import dreamer, mne_raw, seed, seed_iv, seed_v
 from seedflow.io.base import SessionHeader, Trial
+
+log = logging.getLogger(__name__)
 
 Key = tuple[str, str]  # (subject, session)
 
@@ -54,7 +60,7 @@ def headers(config: dict, recordings: list[datasets.Recording]) -> dict[Key, Ses
                 path, subjects, target=ds.get("target", "valence"), levels=ds.get("levels", 2),
                 expected_sfreq=dreamer.DREAMER_SFREQ).items()}
         return {(r.subject, r.session): found[(r.subject, r.session)] for r in recordings}
-    return {(r.subject, r.session): datasets.open_source(config, r).header for r in recordings}
+    return {(r.subject, r.session): datasets.header(config, r) for r in recordings}
 
 
 def _simulated(config: dict, recording: datasets.Recording) -> SessionHeader:
@@ -97,13 +103,107 @@ def _header(path, ch_names, sfreq, trials, class_names, eog=()) -> SessionHeader
                          tuple(Trial(*t) for t in trials), tuple(class_names), tuple(eog))
 
 
+# ---- the run's channels ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Montage:
+    """The channels every store of the run holds, in their stored order and names, and per
+    recording those of its channels left out for not being in every recording."""
+
+    channels: tuple[str, ...]
+    dropped: dict[Key, tuple[str, ...]]
+
+
+def montage(config: dict, found: dict[Key, SessionHeader]) -> Montage:
+    """The run's channels: for the ``mne`` kind ``dataset.channels`` (every recording must
+    have them), else the EEG channels with a 10-05 name that every recording has, in the
+    default stored order (SEED's 62 first; :func:`seedflow.io.mne_raw.named_eeg`), each
+    recording's others logged; the other kinds' readers store a fixed set. Fewer than
+    ``dataset.min_channels`` stops the run, with the counts per recording."""
+    ds, layout = config["dataset"], datasets.layout(config)
+    if layout == "mne":
+        chosen, available = _mne_montage(ds.get("channels"), found)
+    else:
+        first = next(iter(found.values()))
+        chosen = Montage(tuple(ch for ch in first.ch_names
+                               if all(ch in h.ch_names for h in found.values())), {})
+        available = {key: h.ch_names for key, h in found.items()}
+    minimum = ds["min_channels"]
+    if len(chosen.channels) < minimum:
+        listed = ds.get("channels") is not None
+        what = ("listed in dataset.channels" if listed else "that every recording has"
+                if len(found) > 1 else "in the recording")
+        offered = ("EEG channels with a 10-05 name" if layout == "mne" and not listed
+                   else "channels")
+        per_recording = "; ".join(f"{_where(key, found[key])}: {len(names)} "
+                                  f"({', '.join(names) or 'none'})"
+                                  for key, names in available.items())
+        raise _error("dataset.min_channels", f"{minimum}, but the run has "
+                     f"{len(chosen.channels)} channels {what} "
+                     f"({', '.join(chosen.channels) or 'none'}); {offered} per recording: "
+                     f"{per_recording}. Lower dataset.min_channels to run on them, or leave "
+                     "recordings out (dataset.exclude)")
+    return chosen
+
+
+def _mne_montage(listed: list[str] | None, found: dict[Key, SessionHeader]
+                 ) -> tuple[Montage, dict[Key, tuple[str, ...]]]:
+    """The montage of ``mne`` recordings, and each recording's channels it was chosen from
+    (stored names)."""
+    if listed is not None:
+        lacking = []
+        for key, h in found.items():
+            names = [ch for ch, _ in h.channel_types]
+            have = {normalise(ch) for ch in names}
+            missing = [ch for ch in listed if normalise(ch) not in have]
+            if missing:
+                lacking.append(f"{_where(key, h)} lacks {', '.join(missing)} (the file has: "
+                               f"{', '.join(names)})")
+        if lacking:
+            raise _error("dataset.channels", f"{len(lacking)} of {len(found)} recordings lack "
+                         f"channels it lists: {'; '.join(lacking)}")
+        chosen = Montage(tuple(standard_name(ch) or ch for ch in listed), {})
+        available = {key: chosen.channels for key in found}
+    else:
+        named = {key: mne_raw.named_eeg(h.channel_types) for key, h in found.items()}
+        without = [f"{_where(key, found[key])} (the file has: "
+                   f"{', '.join(ch for ch, _ in found[key].channel_types)})"
+                   for key, names in named.items() if not names]
+        if without:
+            raise _error("dataset.channels", f"no EEG channel with a 10-05 name in "
+                         f"{'; '.join(without)}: list the channels to ingest")
+        shared = set.intersection(*({normalise(ch) for ch in names}
+                                    for names in named.values()))
+        first = next(iter(named.values()))
+        chosen = Montage(tuple(standard_name(ch) for ch in first if normalise(ch) in shared),
+                         {key: tuple(standard_name(ch) for ch in names
+                                     if normalise(ch) not in shared)
+                          for key, names in named.items()})
+        available = {key: tuple(standard_name(ch) for ch in names)
+                     for key, names in named.items()}
+        for key, dropped in chosen.dropped.items():
+            if dropped:
+                log.warning("%s: %d of its %d EEG channels with a 10-05 name are not in every "
+                            "recording of the run and are left out: %s", _where(key, found[key]),
+                            len(dropped), len(named[key]), ", ".join(dropped))
+        if any(chosen.dropped.values()):
+            log.warning("the run uses the %d channels every recording has: %s",
+                        len(chosen.channels), ", ".join(chosen.channels))
+    for h in found.values():  # the reader's own checks (one electrode named twice)
+        mne_raw.select_channels(h.channel_types, h.path, listed, list(chosen.channels))
+    return chosen, available
+
+
 # ---- checks -----------------------------------------------------------------------------
 
-def check(config: dict, found: dict[Key, SessionHeader]) -> None:
+def check(config: dict, found: dict[Key, SessionHeader],
+          chosen: Montage | None = None) -> None:
     """Stop with one :class:`SeedflowError` naming the config key if the config cannot run
-    on these recordings."""
+    on these recordings (``chosen``: their :func:`montage`, made here if not given)."""
+    chosen = chosen or montage(config, found)
+    _check_channels(config, chosen)
     if not datasets.official_features(config):
-        _check_features(config, found)
+        _check_features(config, found, chosen)
     _check_recognition(config, found)
     _check_synthesis(config, found)
 
@@ -149,7 +249,7 @@ def _check_band_edges(key: str, band, what: str = "") -> None:
         raise _error(key, f"{_hz(band)}: the low edge must be above 0 Hz{what}")
 
 
-def _check_features(config: dict, found: dict[Key, SessionHeader]) -> None:
+def _check_features(config: dict, found: dict[Key, SessionHeader], chosen: Montage) -> None:
     section = config["features"]
     prep = section.get("preprocessing") or {}
     bands = section["bands"]
@@ -189,11 +289,10 @@ def _check_features(config: dict, found: dict[Key, SessionHeader]) -> None:
         _check_windows(config, found, sfreq, rate, ratio)
     reference = prep.get("reference")
     if isinstance(reference, list):
-        for key, h in found.items():
-            missing = [ch for ch in reference if ch not in h.ch_names]
-            if missing:
-                raise _error("features.preprocessing.reference", f"channels {missing} are not "
-                             f"in {_where(key, h)}, which has {', '.join(h.ch_names)}")
+        missing = [ch for ch in reference if ch not in chosen.channels]
+        if missing:
+            raise _error("features.preprocessing.reference", f"channels {missing} are not "
+                         f"among the run's channels: {', '.join(chosen.channels)}")
 
 
 def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
@@ -230,6 +329,49 @@ def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
                          f"but trial {trial.trial_id} of {_where(key, h)} holds {windows} "
                          f"(features.window_seconds {section['window_seconds']:g} s): its "
                          "windows would make no segment")
+
+
+# Representations that place channels on the 9 x 9 electrode grid (seedflow.representations).
+_GRID_KINDS = ("grid", "psd_grid", "grid4d", "grid_sequence")
+_FLAT_MODELS = "use a model on flat features (dnn, lstm, svm, logreg)"
+
+
+def _check_channels(config: dict, chosen: Montage) -> None:
+    """Every model, and the feature-level GAN, can use the run's channels."""
+    channels = list(chosen.channels)
+    rec, section = config["recognition"], config["synthesis"]
+    synthesis = section.get("enabled", True)
+    augmentation = synthesis and section["augmentation"]["enabled"]
+    models = [("recognition.models", m) for m in rec["models"] if m != "stacking"]
+    if "stacking" in rec["models"]:
+        models += [("recognition.stacking", m) for m in rec["stacking"]]
+    if augmentation and section["augmentation"]["model"] in seedflow_models.NAMES:
+        models.append(("synthesis.augmentation.model", section["augmentation"]["model"]))
+    grid = grid_for(channels)
+    cells = grid_cells(grid)
+    on_grid = [ch for ch in channels if normalise(ch) in cells]
+    off_grid = [ch for ch in channels if normalise(ch) not in cells]
+    listed = f"the run's channels: {', '.join(channels)}"
+    for key, name in models:
+        representation = seedflow_models.spec(name).representation
+        if representation in _GRID_KINDS and not on_grid:
+            raise _error(key, f"{name} places channels on the 9 x 9 electrode grid, but none "
+                         f"of the run's channels is on it ({listed}; the grid holds "
+                         f"{', '.join(cells)}): {_FLAT_MODELS}, or ingest 10-05 channels "
+                         "(dataset.channels)")
+        if representation == "raw" and not mirrored_pairs(channels, grid):
+            raise _error(key, f"{name}'s hemisphere kernels need a left and a right electrode "
+                         f"mirrored on the 9 x 9 electrode grid (such as C3 and C4), but the "
+                         f"run's channels have none ({listed}): {_FLAT_MODELS}")
+    gan_keys = [key for key, on in (
+        ("synthesis.feature_gan.enabled", synthesis and section["feature_gan"]["enabled"]),
+        ("synthesis.augmentation.arms",
+         augmentation and "feature_wgan_gp" in section["augmentation"]["arms"])) if on]
+    if gan_keys and off_grid:
+        raise _error(gan_keys[0], f"the feature-level GAN places every channel on the 9 x 9 "
+                     f"electrode grid, but {', '.join(off_grid)} are not on it ({listed}): "
+                     "leave them out with dataset.channels, or turn the feature GAN off "
+                     "(synthesis.feature_gan.enabled; the augmentation arm feature_wgan_gp)")
 
 
 def _trial_ids(header: SessionHeader) -> list[int]:

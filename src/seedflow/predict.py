@@ -307,8 +307,8 @@ def _log_damage(path: Path, samples: Samples) -> None:
         return
     kept = np.bincount(quality.trial_row[~quality.left_out], minlength=len(trials.keys))
     log.warning("%s: %d windows left out (no finite value), %d (window, channel) cells "
-                "imputed; trials without a usable window (not in trials.csv): %s", path,
-                int(quality.left_out.sum()), int(quality.imputed.sum()),
+                "imputed; trials without a usable window (no prediction in trials.csv): %s",
+                path, int(quality.left_out.sum()), int(quality.imputed.sum()),
                 ", ".join(str(t) for t in trials.keys["trial"][kept == 0]) or "none")
 
 
@@ -326,17 +326,23 @@ def _replaced(final: Path):
 
 def _write_trials(path: Path, samples: Samples, probabilities: np.ndarray,
                   class_names) -> int:
-    trial_ids = np.unique(samples.trial_id)
+    """One row per trial of the recording, in its order; a trial without any sample (every
+    window left out, or too short for a segment or sequence) has ``n_samples`` 0 and no
+    prediction."""
+    trials = samples.trials
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["subject", "session", "trial_id", "label", "predicted",
                          "predicted_class", "n_samples",
                          *[f"p{k}" for k in range(probabilities.shape[1])]])
-        for trial in trial_ids:
-            rows = samples.trial_id == trial
+        for key, label in zip(trials.keys, trials.label):
+            rows = samples.in_trials(key[None])
+            if not rows.any():
+                writer.writerow([key["subject"], key["session"], int(key["trial"]),
+                                 int(label), "", "", 0, *[""] * probabilities.shape[1]])
+                continue
             mean = probabilities[rows].mean(axis=0)
-            writer.writerow([samples.subject[rows][0], samples.session[rows][0], int(trial),
-                             int(samples.label[rows][0]), int(mean.argmax()),
-                             class_names[int(mean.argmax())], int(rows.sum()),
-                             *(f"{v:.6f}" for v in mean)])
-    return len(trial_ids)
+            writer.writerow([key["subject"], key["session"], int(key["trial"]), int(label),
+                             int(mean.argmax()), class_names[int(mean.argmax())],
+                             int(rows.sum()), *(f"{v:.6f}" for v in mean)])
+    return len(trials.keys)

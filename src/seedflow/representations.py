@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from seedflow.channels import grid_for, grid_placement
+from seedflow.channels import grid_for, grid_placement, mirrored_pairs
 from seedflow.errors import SeedflowError
 from seedflow.features import FeatureStore
 from seedflow.grid import four_d, to_grid, window_groups
@@ -162,17 +162,9 @@ def hemisphere_order(ch_names) -> tuple[np.ndarray, int]:
     whole-scalp kernel).
     """
     grid = grid_for(ch_names)
-    placed, cells = grid_placement(tuple(ch_names), grid)
-    positions = {int(i): tuple(cell) for i, cell in zip(placed, cells)}
-    middle = (max(len(line.split()) for line in grid) - 1) / 2
-    where = {p: i for i, p in positions.items()}
-    left, right = [], []
-    for i in sorted(positions, key=lambda i: positions[i]):
-        row, col = positions[i]
-        partner = where.get((row, int(2 * middle - col)))
-        if col < middle and partner is not None:
-            left.append(i)
-            right.append(partner)
+    grid_placement(tuple(ch_names), grid)  # none on the grid is an error; logs the others
+    pairs = mirrored_pairs(ch_names, grid)
+    left, right = [i for i, _ in pairs], [j for _, j in pairs]
     rest = [i for i in range(len(ch_names)) if i not in left and i not in right]
     return np.array(left + right + rest, dtype=np.int64), len(left)
 
@@ -307,6 +299,12 @@ def load(sessions: list[Session], kind: str, settings: dict) -> Samples:
     names = {tuple(p.class_names) for p in parts}
     if len(names) > 1:
         raise SeedflowError(f"sessions disagree on class names: {sorted(names)}")
+    if len({tuple(p.quality.ch_names) for p in parts}) > 1:
+        held = "; ".join(f"sub-{s.subject} ses-{s.session} ({s.features}): "
+                         f"{', '.join(p.quality.ch_names)}" for s, p in zip(sessions, parts))
+        raise SeedflowError(f"the sessions hold different channels ({held}): one model reads "
+                            "one montage; ingest them in one run, whose stores hold the "
+                            "channels every recording has")
     if kind == "raw":
         x = RawWindows([s.raw for s in sessions],
                        np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)]),

@@ -20,8 +20,11 @@ try:
     }
     # What the config and the files' headers tell is checked by the process that plans the
     # jobs; job processes (cluster jobs parse this file again) run only checked plans.
+    MONTAGE = {}
     if workflow.is_main_process:
-        planning.check(config, planning.headers(config, list(RECORDINGS.values())))
+        HEADERS = planning.headers(config, list(RECORDINGS.values()))
+        MONTAGE["run"] = planning.montage(config, HEADERS)
+        planning.check(config, HEADERS, MONTAGE["run"])
 except SeedflowError as err:
     raise WorkflowError(str(err)) from None
 
@@ -56,6 +59,18 @@ def session_store(subject, session):
 
 def feature_store(subject, session):
     return RESULTS / "features" / f"sub-{subject}" / f"ses-{session}.zarr"
+
+
+def ingest_channels(wildcards):
+    """The channels every store holds, chosen at planning (the mne kind; the other kinds'
+    readers store a fixed set: None). A cluster job's process, which skips planning, reads
+    the recordings' headers again."""
+    if datasets.layout(config) != "mne":
+        return None
+    if "run" not in MONTAGE:
+        headers = planning.headers(config, list(RECORDINGS.values()))
+        MONTAGE["run"] = planning.montage(config, headers)
+    return list(MONTAGE["run"].channels)
 
 
 def recording_inputs(wildcards):

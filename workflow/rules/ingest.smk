@@ -14,6 +14,7 @@ rule ingest:
         slurm_partition=partition("cpu"),
     params:
         dataset=datasets.reader_dataset(config),
+        channels=ingest_channels,
         simulation=config["simulation"],
         chunk_seconds=config["ingest"]["chunk_seconds"],
     conda:

@@ -13,7 +13,7 @@ recording = datasets.Recording(w.subject, w.session, Path(snakemake.input.record
 
 
 def ingest():
-    source = datasets.open_source(config, recording)
+    source = datasets.open_source(config, recording, run_channels=snakemake.params.channels)
     zarr_store.write_session(source, Path(snakemake.output[0]),
                              chunk_seconds=snakemake.params.chunk_seconds,
                              attrs={"subject": w.subject, "session": w.session,

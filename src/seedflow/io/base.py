@@ -32,6 +32,9 @@ class SessionHeader:
     trials: tuple[Trial, ...]
     class_names: tuple[str, ...]
     eog_names: tuple[str, ...] = ()
+    # Readers that find channels by name: every channel of the file with its MNE type
+    # ("eeg", "eog", "stim", ...), from which planning chooses the run's channels.
+    channel_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -41,7 +44,8 @@ class SessionSource:
     Rows returned by the read functions are ``ch_names`` then ``eog_names``. Readers of long
     continuous recordings also give ``read_block(index, start, stop)`` (samples within the
     trial) so that ingest never holds more than one block in memory. Readers that find
-    channels by name give ``file_channels``: the file's name of each row.
+    channels by name give ``file_channels``: the file's name of each row, and
+    ``left_out``: the file's other channels, each with why it is not ingested.
     """
 
     path: Path
@@ -54,6 +58,7 @@ class SessionSource:
     eog_names: list[str] = field(default_factory=list)
     read_block: Callable[[int, int, int], np.ndarray] | None = field(default=None, repr=False)
     file_channels: list[str] | None = None
+    left_out: dict[str, str] | None = None
 
     @property
     def header(self) -> SessionHeader:

@@ -24,6 +24,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import mne
@@ -32,7 +33,8 @@ import numpy as np
 from seedflow.channels import in_standard_order, pick, standard_name
 from seedflow.errors import DatasetError
 from seedflow.io import events
-from seedflow.io.base import Excluded, SessionSource, Trial, check_unmatched, files_with
+from seedflow.io.base import (Excluded, SessionHeader, SessionSource, Trial, check_unmatched,
+                              files_with)
 
 log = logging.getLogger(__name__)
 
@@ -351,13 +353,29 @@ def events_file(path: Path) -> Path | None:
     return next((p for p in (Path(path).with_name(c) for c in candidates) if p.is_file()), None)
 
 
-def open_session(path: Path, *, event_labels: dict[str, str], channels: list[str] | None,
-                 events_path: Path | None = None, stim_channel: str | None = None,
-                 trial_seconds=None, allow_overlap: bool = False,
-                 cnt_data_format: str = "auto",
-                 accept_warnings: Sequence[str] = ()) -> SessionSource:
-    """A recording with labelled events as trials (``event_labels``: description -> class;
-    see :mod:`seedflow.io.events`), its channels stored under their 10-05 names."""
+@dataclass
+class _Opened:
+    """A recording opened with its trials cut from its events; channels not chosen yet."""
+
+    path: Path
+    raw: mne.io.BaseRaw
+    spans: list
+    class_names: list[str]
+    accept_warnings: Sequence[str]
+
+    @property
+    def trials(self) -> list[Trial]:
+        return [Trial(t.trial_id, t.label, t.stop - t.start, origin=t.origin())
+                for t in self.spans]
+
+    @property
+    def channel_types(self) -> tuple[tuple[str, str], ...]:
+        return tuple(zip(self.raw.ch_names, self.raw.get_channel_types()))
+
+
+def _open(path: Path, *, event_labels: dict[str, str], events_path: Path | None,
+          stim_channel: str | None, trial_seconds, allow_overlap: bool, cnt_data_format: str,
+          accept_warnings: Sequence[str]) -> _Opened:
     path = Path(path)
     event_labels = {str(k): str(v) for k, v in (event_labels or {}).items()}  # YAML: 1 -> "1"
     if not event_labels:
@@ -373,38 +391,109 @@ def open_session(path: Path, *, event_labels: dict[str, str], channels: list[str
                 [t.trial_id for t in spans])
     events.check_overlap([(t.start, t.stop) for t in spans], [t.named() for t in spans], sfreq,
                          source, allow_overlap)
-    file_names = _eeg_channels(raw, path, channels)
-    picks = pick(raw.ch_names, file_names, path)
-    file_names = [raw.ch_names[i] for i in picks]
-    eog_names = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=False, eog=True,
-                                                         exclude=[])
-                 if raw.ch_names[i] not in file_names]
-    ch_names = [standard_name(ch) or ch for ch in file_names]
-    trials = [Trial(t.trial_id, t.label, t.stop - t.start, origin=t.origin()) for t in spans]
-    read_block = block_reader(raw, path, picks + [raw.ch_names.index(e) for e in eog_names],
-                              [(t.start, t.stop) for t in spans],
-                              accept_warnings=accept_warnings)
-    return SessionSource(path=path, ch_names=ch_names, sfreq=sfreq, trials=trials,
-                         class_names=class_names, to_volts=1.0,
+    return _Opened(path, raw, spans, class_names, accept_warnings)
+
+
+def read_header(path: Path, *, event_labels: dict[str, str], events_path: Path | None = None,
+                stim_channel: str | None = None, trial_seconds=None,
+                allow_overlap: bool = False, cnt_data_format: str = "auto",
+                accept_warnings: Sequence[str] = ()) -> SessionHeader:
+    """What a recording's headers say, for planning: its trials, and as channels the EEG
+    channels with a 10-05 name (stored names; none is no error here) and every channel of
+    the file with its type (``channel_types``), from which planning chooses the run's."""
+    opened = _open(path, event_labels=event_labels, events_path=events_path,
+                   stim_channel=stim_channel, trial_seconds=trial_seconds,
+                   allow_overlap=allow_overlap, cnt_data_format=cnt_data_format,
+                   accept_warnings=accept_warnings)
+    table = opened.channel_types
+    return SessionHeader(opened.path, tuple(standard_name(ch) for ch in named_eeg(table)),
+                         float(opened.raw.info["sfreq"]), tuple(opened.trials),
+                         tuple(opened.class_names),
+                         tuple(ch for ch, kind in table if kind == "eog"), table)
+
+
+def open_session(path: Path, *, event_labels: dict[str, str], channels: list[str] | None,
+                 run_channels: list[str] | None = None, events_path: Path | None = None,
+                 stim_channel: str | None = None, trial_seconds=None,
+                 allow_overlap: bool = False, cnt_data_format: str = "auto",
+                 accept_warnings: Sequence[str] = ()) -> SessionSource:
+    """A recording with labelled events as trials (``event_labels``: description -> class;
+    see :mod:`seedflow.io.events`), its channels stored under their 10-05 names: those of
+    :func:`select_channels` (``run_channels``: the run's, chosen at planning)."""
+    opened = _open(path, event_labels=event_labels, events_path=events_path,
+                   stim_channel=stim_channel, trial_seconds=trial_seconds,
+                   allow_overlap=allow_overlap, cnt_data_format=cnt_data_format,
+                   accept_warnings=accept_warnings)
+    raw, path = opened.raw, opened.path
+    chosen = select_channels(opened.channel_types, path, channels, run_channels)
+    if chosen.left_out:
+        log.info("%s: %d channels not ingested: %s", path, len(chosen.left_out),
+                 ", ".join(f"{ch} ({why})" for ch, why in chosen.left_out.items()))
+    trials = opened.trials
+    read_block = block_reader(raw, path, [raw.ch_names.index(ch) for ch in
+                                          chosen.file_names + chosen.eog_names],
+                              [(t.start, t.stop) for t in opened.spans],
+                              accept_warnings=opened.accept_warnings)
+    return SessionSource(path=path, ch_names=chosen.ch_names, sfreq=raw.info["sfreq"],
+                         trials=trials, class_names=opened.class_names, to_volts=1.0,
                          read_trial=lambda i: read_block(i, 0, trials[i].n_samples),
-                         eog_names=eog_names, read_block=read_block,
-                         file_channels=file_names + eog_names)
+                         eog_names=chosen.eog_names, read_block=read_block,
+                         file_channels=chosen.file_names + chosen.eog_names,
+                         left_out=chosen.left_out)
 
 
-def _eeg_channels(raw: mne.io.BaseRaw, path: Path, channels: list[str] | None) -> list[str]:
-    """The channels to ingest: ``channels`` (any spelling), or else every EEG channel with a
-    10-05 name, SEED's 62 first in SEED's order, then the others in the 10-05 order."""
-    if channels is not None:
-        return list(channels)
-    eeg = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
-    named = [ch for ch in eeg if standard_name(ch)]
-    if not named:
-        raise DatasetError(path, f"no EEG channel with a 10-05 name (the file has: "
-                                 f"{', '.join(raw.ch_names)}): list the channels to ingest",
-                           key="dataset.channels")
-    kinds = dict(zip(raw.ch_names, raw.get_channel_types()))
-    others = [ch for ch in raw.ch_names if ch not in named and kinds[ch] != "eog"]
-    if others:
-        log.info("%s: channels not ingested (not EEG, or no 10-05 name): %s", path,
-                 ", ".join(others))
-    return in_standard_order(named)
+def named_eeg(table) -> list[str]:
+    """File names of the EEG channels with a 10-05 name, in the order they are stored by
+    default: SEED's 62 first in SEED's order, then the others in the 10-05 order."""
+    return in_standard_order([ch for ch, kind in table if kind == "eeg" and standard_name(ch)])
+
+
+# Why a channel of the file is not ingested (the store's ``left_out_channels``).
+NOT_LISTED = "not in dataset.channels"
+NOT_SHARED = "not in every recording of the run"
+NO_NAME = "no 10-05 name"
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    """The channels of one file to ingest: file names, stored names, EOG channels (file
+    names) and the others, each with why it is left out."""
+
+    file_names: list[str]
+    ch_names: list[str]
+    eog_names: list[str]
+    left_out: dict[str, str]
+
+
+def select_channels(table, path: Path, channels: list[str] | None = None,
+                    run_channels: list[str] | None = None) -> ChannelChoice:
+    """Which channels of a file (``table``: (name, MNE type) of each) to ingest.
+
+    ``channels`` (``dataset.channels``, any naming convention) or ``run_channels`` (the
+    run's montage, chosen at planning) if given, else every EEG channel with a 10-05 name
+    (:func:`named_eeg`); stored under their 10-05 names, a name that is no 10-05 electrode
+    as listed. EOG channels not chosen go to the store's ``eog`` array; every other
+    channel is left out with its reason. A missing channel is an error listing the file's.
+    """
+    names = [ch for ch, _ in table]
+    wanted = run_channels if run_channels is not None else channels
+    if wanted is None:
+        wanted = named_eeg(table)
+        if not wanted:
+            raise DatasetError(path, f"no EEG channel with a 10-05 name (the file has: "
+                                     f"{', '.join(names)}): list the channels to ingest",
+                               key="dataset.channels")
+    file_names = [names[i] for i in pick(names, wanted, path)]
+    eog_names = [ch for ch, kind in table if kind == "eog" and ch not in file_names]
+    left_out = {}
+    for ch, kind in table:
+        if ch in file_names or ch in eog_names:
+            continue
+        if channels is not None:
+            left_out[ch] = NOT_LISTED
+        elif kind != "eeg":
+            left_out[ch] = f"not EEG ({kind} channel)"
+        else:
+            left_out[ch] = NOT_SHARED if standard_name(ch) else NO_NAME
+    return ChannelChoice(file_names, [standard_name(ch) or ch for ch in wanted], eog_names,
+                         left_out)

@@ -120,8 +120,14 @@ def open_session(path: Path, subject: str, session: str, *, table: list[TrialRow
               for r, (start, stop) in zip(rows, spans)]
     read_block = mne_raw.block_reader(raw, path, picks, spans, ref, n_referenced=len(SEED_62),
                                       accept_warnings=accept_warnings)
+    file_channels = [raw.ch_names[i] for i in picks]
+    mastoid = ("mastoid, subtracted as reference" if reference == "mastoids" else
+               "mastoid, not used") + f" (dataset.reference: {reference})"
+    left_out = {ch: mastoid if normalise(ch) in SEED_MASTOIDS else
+                f"not one of SEED's 62 channels nor {', '.join(SEED_EOG)}"
+                for ch in raw.ch_names if ch not in file_channels}
     return SessionSource(path=path, ch_names=list(SEED_62), sfreq=sfreq, trials=trials,
                          class_names=[classes[c] for c in sorted(classes)], to_volts=1.0,
                          read_trial=lambda i: read_block(i, 0, trials[i].n_samples),
                          eog_names=eog, read_block=read_block,
-                         file_channels=[raw.ch_names[i] for i in picks])
+                         file_channels=file_channels, left_out=left_out)

@@ -5,7 +5,9 @@ Attributes: ``sfreq``, ``ch_names``, ``trial_ids``, ``trial_start``/``trial_stop
 stop exclusive; trials are concatenated in time), ``labels`` (class indices),
 ``class_names``, ``source_file``, ``units``, ``subject``, ``session``, ``eog_names``,
 ``channel_map`` (the file's channel name -> stored name, EEG then EOG, for readers that find
-channels by name), and the channel quality found at ingest: ``trial_bad_channels`` (per
+channels by name), ``left_out_channels`` (the file's other channels -> why each is not
+ingested: not in every recording of the run, not EEG, no 10-05 name, not in
+``dataset.channels``; same readers), and the channel quality found at ingest: ``trial_bad_channels`` (per
 trial, the channels flat or with a non-finite sample in it), ``bad_trials`` (ids of trials in
 which every channel is bad) and ``bad_channels`` (channels bad in at least one trial that is
 not a bad trial: one trial lost on every channel does not mark every channel bad for the
@@ -126,6 +128,8 @@ def write_session(source: SessionSource, out: Path, *, chunk_seconds: float,
             **({"channel_map": dict(zip(source.file_channels,
                                         [*source.ch_names, *source.eog_names]))}
                if source.file_channels else {}),
+            **({"left_out_channels": dict(source.left_out)}
+               if source.left_out is not None else {}),
             **attrs,
         })
 

@@ -21,6 +21,19 @@ IMAGE_FORMAT = "webp-lossy"
 MAX_WIDTH_INCHES = 10  # at 100 dpi: 1000 px, about the width of the report's content column
 
 
+# A scalp map interpolates between electrodes: drawn from fewer positions it would show the
+# interpolation rather than the data (MNE also fits its head sphere to 4 points or more).
+MIN_TOPOMAP_CHANNELS = 4
+
+
+def no_topomap(shown: list[str]) -> str:
+    """Why no scalp map is drawn from the channels ``shown`` (fewer than
+    :data:`MIN_TOPOMAP_CHANNELS`)."""
+    return (f"No topomap: {len(shown)} channel(s) with a scalp position"
+            + (f" ({', '.join(shown)})" if shown else "")
+            + f"; a map needs at least {MIN_TOPOMAP_CHANNELS}.")
+
+
 def new_report(title: str) -> mne.Report:
     return mne.Report(title=title, image_format=IMAGE_FORMAT, img_max_width=None,
                       img_max_res=100, verbose="error")

@@ -8,8 +8,9 @@ import matplotlib.pyplot as plt
 import mne
 import numpy as np
 
-from seedflow.channels import eeg_info
+from seedflow.channels import eeg_info, positioned
 from seedflow.features import FeatureStore
+from seedflow.report.common import MIN_TOPOMAP_CHANNELS, no_topomap
 
 TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quick
 CLASS_COLOURS = ("tab:red", "tab:gray", "tab:green", "tab:blue", "tab:orange", "tab:purple")
@@ -18,7 +19,8 @@ CLASS_COLOURS = ("tab:red", "tab:gray", "tab:green", "tab:blue", "tab:orange", "
 def de_topomaps(stores: list[FeatureStore]) -> tuple[plt.Figure | None, str]:
     """Top row: mean DE per band over all windows; then each class minus that mean (means
     of the finite values), and a caption naming the channels left out for having no finite
-    DE; no figure when none has.
+    DE or no scalp position; no figure when fewer than :data:`MIN_TOPOMAP_CHANNELS` are
+    left.
 
     Class effects are small next to DE's spatial pattern, so differences show them best.
     """
@@ -27,15 +29,20 @@ def de_topomaps(stores: list[FeatureStore]) -> tuple[plt.Figure | None, str]:
     de = np.concatenate([s.de for s in stores])
     de = np.where(np.isfinite(de), de, np.nan)
     labels = np.concatenate([s.label for s in stores])
+    ch_names = list(attrs["ch_names"])
+    with_position = set(positioned(ch_names))
     finite = np.isfinite(de).any(axis=0).all(axis=1)  # some finite DE in every band
-    left_out = [ch for ch, ok in zip(attrs["ch_names"], finite) if not ok]
-    caption = (f"Left out (no finite DE in some band): {', '.join(left_out)}."
-               if left_out else "")
-    if not finite.any():
-        return None, "No topomap: no channel has a finite DE. " + caption
-    shown = [ch for ch, ok in zip(attrs["ch_names"], finite) if ok]
+    no_de = [ch for ch, ok in zip(ch_names, finite) if not ok]
+    no_position = [ch for ch in ch_names if ch not in with_position]
+    caption = " ".join(
+        [f"Left out (no finite DE in some band): {', '.join(no_de)}."] * bool(no_de)
+        + [f"Left out (no scalp position): {', '.join(no_position)}."] * bool(no_position))
+    shown_mask = finite & np.array([ch in with_position for ch in ch_names])
+    shown = [ch for ch, ok in zip(ch_names, shown_mask) if ok]
+    if len(shown) < MIN_TOPOMAP_CHANNELS:
+        return None, f"{no_topomap(shown)} {caption}".strip()
     info = eeg_info(shown, attrs["sfreq"])
-    de = de[:, finite]
+    de = de[:, shown_mask]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # windows without a finite value
         return _de_topomaps(de, labels, info, bands, classes), caption

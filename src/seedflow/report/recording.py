@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import mne
 import numpy as np
 
-from seedflow.channels import eeg_info
+from seedflow.channels import eeg_info, positioned
 from seedflow.io.zarr_store import SessionStore
 
 # A channel whose excerpt amplitude is this many times above or below the median one is
@@ -16,21 +16,25 @@ from seedflow.io.zarr_store import SessionStore
 AMPLITUDE_RATIO = 5.0
 
 
-def montage_figure(ch_names: list[str], sfreq: float) -> tuple[plt.Figure, str]:
-    """Sensor positions with names, and a caption naming channels that have no position."""
+def montage_figure(ch_names: list[str], sfreq: float) -> tuple[plt.Figure | None, str]:
+    """Sensor positions with names, and a caption naming channels that have no position;
+    no figure when none has."""
     info = eeg_info(ch_names, sfreq)
     placed = [ch["ch_name"] for ch in info["chs"] if np.isfinite(ch["loc"][:3]).all()
               and np.any(ch["loc"][:3])]
     missing = [ch for ch in ch_names if ch not in placed]
+    caption = (f"{len(ch_names)} recorded channels: {', '.join(ch_names)}. "
+               + (f"Without a position (no 10-05 name): {', '.join(missing)}." if missing
+                  else "Every channel has a position (CB1/CB2 included)."))
+    if not placed:
+        return None, f"{caption} No montage to draw, and no topomap in this report."
     fig = plt.figure(figsize=(6.5, 6.5))
     ax = fig.add_subplot()
+    # MNE fits the head outline to 4 positions or more; fewer are drawn on its default head.
     mne.viz.plot_sensors(mne.pick_info(info, mne.pick_channels(ch_names, placed)),
-                         show_names=True, axes=ax, show=False, sphere="auto", pointsize=20,
-                         linewidth=0.5)
+                         show_names=True, axes=ax, show=False, pointsize=20, linewidth=0.5,
+                         sphere="auto" if len(placed) >= 4 else None)
     ax.set_title(f"{len(placed)} of {len(ch_names)} channels placed")
-    caption = (f"{len(ch_names)} recorded channels: {', '.join(ch_names)}. "
-               + (f"Without a position: {', '.join(missing)}." if missing
-                  else "Every channel has a position (CB1/CB2 included)."))
     return fig, caption
 
 
@@ -78,7 +82,8 @@ def traces_figure(raw: mne.io.BaseRaw) -> plt.Figure:
 
 def psd_figure(raw: mne.io.BaseRaw) -> tuple[plt.Figure | None, str]:
     """Welch PSD over the excerpt of the good channels whose samples there are all finite
-    (of the flagged ones if no good channel is), coloured by scalp position; ``None`` when
+    (of the flagged ones if no good channel is), coloured by scalp position when each of
+    them has one (black otherwise); ``None`` when
     no channel has a finite excerpt. The caption names the channels left out and why."""
     data = raw.get_data()
     complete = np.isfinite(data).all(axis=1) & (np.ptp(np.nan_to_num(data), axis=1) > 0)
@@ -96,7 +101,7 @@ def psd_figure(raw: mne.io.BaseRaw) -> tuple[plt.Figure | None, str]:
     picked = raw.copy().pick(shown)
     picked.info["bads"] = []
     psd = picked.compute_psd(fmax=fmax, n_fft=n_fft, verbose="error")
-    fig = psd.plot(show=False)
+    fig = psd.plot(show=False, spatial_colors=len(positioned(shown)) == len(shown))
     fig.set_size_inches(8, 3.2)
     fig.axes[0].set_title("PSD of the raw excerpt (Welch, 2 s segments)", fontsize=9)
     caption = f"{len(shown)} of {len(raw.ch_names)} channels" + (

@@ -21,7 +21,7 @@ def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
     report = new_report(f"seedflow · subject {subject}")
     first = SessionStore.open(stores[0])
     fig, caption = recording.montage_figure(first.ch_names, first.sfreq)
-    add_figure(report, fig, "Montage", ("montage",), caption)
+    _add(report, fig, "Montage", ("montage",), caption)
 
     feature_data = [FeatureStore.open(p) for p in feature_stores]
     for store_path, feats in zip(stores, feature_data):
@@ -30,11 +30,7 @@ def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
     fig, caption = features.de_topomaps(feature_data)
     caption = (f"All {len(feature_data)} session(s) of subject {subject}, "
                f"{sum(len(f.de) for f in feature_data)} windows. {caption}")
-    if fig is None:
-        report.add_html(f"<p>{html.escape(caption)}</p>", title="DE topomaps per band and class",
-                        tags=("features",))
-    else:
-        add_figure(report, fig, "DE topomaps per band and class", ("features",), caption)
+    _add(report, fig, "DE topomaps per band and class", ("features",), caption)
     for feats in feature_data:
         session = feats.attrs.get("session", "?")
         add_figure(report, features.trial_courses(feats), f"DE along trials · session {session}",
@@ -68,9 +64,18 @@ def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
                ("synthesis",), what)
     add_figure(report, synthetic.psd_figure(real, fake), "Real vs synthetic PSD",
                ("synthesis",), what + " Shaded: 10–90 % of windows.")
-    add_figure(report, synthetic.band_topomaps(real, fake, bands),
-               "Real vs synthetic band-power topomaps", ("synthesis",), what)
+    fig, caption = synthetic.band_topomaps(real, fake, bands)
+    _add(report, fig, "Real vs synthetic band-power topomaps", ("synthesis",),
+         f"{what} {caption}".strip())
     save(report, out)
+
+
+def _add(report, fig, title: str, tags: tuple[str, ...], caption: str) -> None:
+    """The figure with its caption, or the caption alone where there is no figure."""
+    if fig is None:
+        report.add_html(f"<p>{html.escape(caption)}</p>", title=title, tags=tags)
+    else:
+        add_figure(report, fig, title, tags, caption)
 
 
 def _session_sections(report, store: SessionStore, feats: FeatureStore,
@@ -83,11 +88,7 @@ def _session_sections(report, store: SessionStore, feats: FeatureStore,
                + (f"; red: flagged at ingest ({', '.join(raw.info['bads'])})."
                   if raw.info["bads"] else "."))
     fig, caption = recording.psd_figure(raw)
-    if fig is None:
-        report.add_html(f"<p>{html.escape(caption)}</p>", title=f"PSD · session {session}",
-                        tags=tags)
-    else:
-        add_figure(report, fig, f"PSD · session {session}", tags, caption)
+    _add(report, fig, f"PSD · session {session}", tags, caption)
 
     nan_share = (~np.isfinite(feats.de)).any(axis=2).mean(axis=0) if len(feats.de) \
         else np.zeros(len(store.ch_names))
@@ -116,9 +117,17 @@ def _session_sections(report, store: SessionStore, feats: FeatureStore,
     report.add_html(summary + per_trial + flagged, title=f"Channel table · session {session}",
                     tags=("quality", *tags[1:]))
     mapping = store.attrs.get("channel_map")
-    if mapping:
-        renamed = sum(name != stored for name, stored in mapping.items())
-        report.add_html(html_table(["name in the file", "stored as"], list(mapping.items()),
-                                   note=f"{renamed} of {len(mapping)} channels are stored "
-                                        "under another name than the file's.", small=True),
-                        title=f"Channel names · session {session}", tags=tags)
+    left_out = store.attrs.get("left_out_channels")
+    if mapping or left_out:
+        renamed = sum(name != stored for name, stored in (mapping or {}).items())
+        names = html_table(["name in the file", "stored as"], list((mapping or {}).items()),
+                           note=f"{renamed} of {len(mapping or {})} channels are stored under "
+                                "another name than the file's.", small=True)
+        if left_out:
+            names += html_table(["channel in the file", "not ingested because"],
+                                list(left_out.items()),
+                                note=f"{len(left_out)} channels of the file are not in the "
+                                     f"store. A run stores the same channels for every "
+                                     f"recording: those every recording has, or "
+                                     f"dataset.channels.", small=True)
+        report.add_html(names, title=f"Channel names · session {session}", tags=tags)

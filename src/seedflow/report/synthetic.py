@@ -10,9 +10,10 @@ import mne
 import numpy as np
 import zarr
 
-from seedflow.channels import eeg_info, normalise
+from seedflow.channels import eeg_info, normalise, positioned
 from seedflow.errors import SeedflowError
 from seedflow.io.zarr_store import SessionStore
+from seedflow.report.common import MIN_TOPOMAP_CHANNELS, no_topomap
 
 SHOWN_CHANNELS = ("FZ", "CZ", "PZ", "OZ", "T7", "T8")
 TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quick
@@ -136,17 +137,27 @@ def psd_figure(real: Windows, synthetic: Windows) -> plt.Figure:
     return fig
 
 
-def band_topomaps(real: Windows, synthetic: Windows, bands: dict) -> plt.Figure:
-    """Mean log10 band power per channel, real (top) vs synthetic (bottom).
+def band_topomaps(real: Windows, synthetic: Windows, bands: dict
+                  ) -> tuple[plt.Figure | None, str]:
+    """Mean log10 band power per channel, real (top) vs synthetic (bottom), of the channels
+    with a scalp position, and a caption naming the others; no figure when fewer than
+    :data:`MIN_TOPOMAP_CHANNELS` have one.
 
     Each map has its own colour scale so the spatial patterns compare; the levels compare
     in the PSD overlay.
     """
-    info = eeg_info(real.ch_names, real.sfreq)
+    shown = positioned(real.ch_names)
+    no_position = [ch for ch in real.ch_names if ch not in shown]
+    caption = (f"Left out (no scalp position): {', '.join(no_position)}."
+               if no_position else "")
+    if len(shown) < MIN_TOPOMAP_CHANNELS:
+        return None, f"{no_topomap(shown)} {caption}".strip()
+    rows = [real.ch_names.index(ch) for ch in shown]
+    info = eeg_info(shown, real.sfreq)
     fig, axes = plt.subplots(2, len(bands), figsize=(1.9 * len(bands) + 0.6, 4.4),
                              squeeze=False, layout="constrained")
     for r, (name, kind) in enumerate((("real", real), ("synthetic", synthetic))):
-        psd, freqs = _psd(kind.data, kind.sfreq)
+        psd, freqs = _psd(kind.data[:, rows], kind.sfreq)
         for b, (band, (lo, hi)) in enumerate(bands.items()):
             values = np.log10(psd[:, :, (freqs >= lo) & (freqs < hi)].mean(axis=(0, 2)))
             im, _ = mne.viz.plot_topomap(values, info, axes=axes[r, b], show=False,
@@ -157,4 +168,4 @@ def band_topomaps(real: Windows, synthetic: Windows, bands: dict) -> plt.Figure:
                 labelsize=6)
     fig.suptitle("log10 band power (V²/Hz), all classes; one colour scale per map",
                  fontsize=9)
-    return fig
+    return fig, caption
