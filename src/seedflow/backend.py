@@ -1,5 +1,5 @@
-"""Keras backend set-up shared by training and synthesis: quiet logs, seeds, determinism,
-the GPUs a job sees, and data-parallel training over several devices."""
+"""Keras backend set-up shared by recognition and synthesis: quiet logs, seeds, determinism,
+the GPUs a job sees, and the one choice of devices for data-parallel training."""
 
 from __future__ import annotations
 
@@ -92,18 +92,19 @@ def visible_devices() -> tuple[list, list]:
     return [], ["default"]
 
 
-def _devices(replicas: int) -> list:
-    """The devices to train on: ``replicas`` = 0 means every visible GPU (or one device);
-    N means the first N GPUs, or the first N (logical) CPUs where there is no GPU."""
+def _devices(n: int, key: str) -> list:
+    """The devices to train on: ``n`` = 0 means every visible GPU (or one device); N means
+    the first N GPUs, or the first N (logical) CPUs where there is no GPU (``key``: the
+    config key that asked for them)."""
     name = keras.backend.backend()
     gpus, devices = visible_devices()
-    wanted = (len(gpus) or 1) if replicas == 0 else replicas
+    wanted = (len(gpus) or 1) if n == 0 else n
     if wanted > len(devices):
-        raise SeedflowError(f"config key recognition.replicas: {wanted} replicas but only "
-                            f"{len(devices)} devices are visible to {name}")
+        raise SeedflowError(f"config key {key}: {wanted} devices requested, but only "
+                            f"{len(devices)} are visible to {name}")
     if wanted > 1 and name not in ("tensorflow", "jax"):
-        raise SeedflowError(f"config key recognition.replicas: data-parallel training is "
-                            f"supported with KERAS_BACKEND tensorflow or jax, not {name}")
+        raise SeedflowError(f"config key {key}: data-parallel training is supported with "
+                            f"KERAS_BACKEND tensorflow or jax, not {name}")
     return devices[:wanted]
 
 
@@ -112,21 +113,26 @@ class Parallel:
     """How a model trains over its devices: ``scope()`` (a fresh context per call) must hold
     the model's building, fitting and predicting; every batch must have a multiple of
     ``batch_multiple`` rows (JAX shards a batch evenly over its devices; TensorFlow's
-    ``MirroredStrategy`` splits uneven batches itself)."""
+    ``MirroredStrategy`` splits uneven batches itself). ``strategy`` (TensorFlow) and
+    ``distribution`` (JAX) are the distribution over several devices, for training loops
+    of their own (the GANs'); None on one device."""
 
     replicas: int
     scope: Callable[[], contextlib.AbstractContextManager]
     batch_multiple: int = 1
+    strategy: object = None
+    distribution: object = None
 
 
-def data_parallel(replicas: int) -> Parallel:
-    """Data-parallel training over ``replicas`` devices (0 = every visible GPU).
+def data_parallel(n: int, key: str) -> Parallel:
+    """Data-parallel training over ``n`` devices (0 = every visible GPU; ``key``: the config
+    key that sets ``n``, named in errors).
 
     TensorFlow: ``tf.distribute.MirroredStrategy`` over the devices; JAX:
     ``keras.distribution.DataParallel`` (variables replicated, batches split over a 1D
     mesh). One device: no distribution.
     """
-    devices = _devices(replicas)
+    devices = _devices(n, key)
     if len(devices) == 1:
         return Parallel(1, contextlib.nullcontext)
     logging.getLogger(__name__).info("data-parallel training over %d devices: %s",
@@ -134,9 +140,11 @@ def data_parallel(replicas: int) -> Parallel:
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return Parallel(len(devices), tf.distribute.MirroredStrategy(devices).scope)
+        strategy = tf.distribute.MirroredStrategy(devices)
+        return Parallel(len(devices), strategy.scope, strategy=strategy)
     distribution = keras.distribution.DataParallel(devices=devices)
-    return Parallel(len(devices), distribution.scope, batch_multiple=len(devices))
+    return Parallel(len(devices), distribution.scope, batch_multiple=len(devices),
+                    distribution=distribution)
 
 
 def log_devices() -> int:

@@ -1,5 +1,6 @@
-"""Channel names (any common convention matched to standard 10-05 names), SEED's channel
-list, 9 x 9 electrode grids (SEED, DREAMER) and an MNE montage."""
+"""Channel names (any common convention matched to standard 10-05 names), SEED's and
+DREAMER's channel lists, 9 x 9 electrode grids (SEED, DREAMER), values placed on them, and
+an MNE montage."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ SEED_62 = (
     "P6 P8 PO7 PO5 PO3 POZ PO4 PO6 PO8 CB1 O1 OZ O2 CB2"
 ).split()
 
+# DREAMER's 14 Emotiv EPOC channels (their 10-20 places on the 9 x 9 grid: DREAMER_GRID).
 DREAMER_14 = "AF3 F7 F3 FC5 T7 P7 O1 O2 P8 T8 FC6 F4 F8 AF4".split()
 SEED_EOG = ("VEO", "HEO")
 SEED_MASTOIDS = ("M1", "M2")
@@ -34,9 +36,6 @@ SEED_GRID = (
     "-   PO7 PO5 PO3 POZ PO4 PO6 PO8 -",
     "-   -   CB1 O1  OZ  O2  CB2 -   -",
 )
-
-# DREAMER's 14 Emotiv EPOC channels at their 10-20 places on the same 9 x 9 layout.
-DREAMER_14 = "AF3 F7 F3 FC5 T7 P7 O1 O2 P8 T8 FC6 F4 F8 AF4".split()
 
 DREAMER_GRID = (
     "-   -   -   -   -   -   -   -   -",
@@ -181,6 +180,20 @@ def grid_placement(ch_names: tuple[str, ...], grid) -> tuple[np.ndarray, np.ndar
                     ", ".join(left_out))
     positions = np.array([where[normalise(ch_names[i])] for i in placed], dtype=int)
     return np.array(placed, dtype=int), positions
+
+
+def to_grid(values: np.ndarray, ch_names, grid=None) -> np.ndarray:
+    """(..., channels, features) -> (..., rows, cols, features); empty cells are 0.
+
+    ``grid`` defaults to the grid of the channel set (DREAMER's 14 channels or SEED's 62).
+    Channels that have no cell on the grid are left out (logged); none on it is an error.
+    """
+    grid = grid_for(ch_names) if grid is None else grid
+    placed, positions = grid_placement(tuple(ch_names), grid)
+    rows, cols = len(grid), max(len(line.split()) for line in grid)
+    out = np.zeros((*values.shape[:-2], rows, cols, values.shape[-1]), dtype=values.dtype)
+    out[..., positions[:, 0], positions[:, 1], :] = values[..., placed, :]
+    return out
 
 
 def mirrored_pairs(ch_names, grid) -> list[tuple[int, int]]:

@@ -14,28 +14,28 @@ from seedflow.errors import SeedflowError
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="seedflow")
     commands = parser.add_subparsers(dest="command", required=True)
-    predict = commands.add_parser(
+    predicting = commands.add_parser(
         "predict", help="predict a recording with a trained model (CSV per window and trial)")
-    predict.add_argument("--model", type=Path, required=True,
-                         help="a fold folder: <results>/models/<model>/<protocol>/<fold> "
-                         "(any model, stacking included)")
-    predict.add_argument("--recording", type=Path, required=True,
-                         help="the recording, in the format of the training run's "
-                         "dataset kind (or --kind)")
-    predict.add_argument("--labels", type=Path,
-                         help="trial boundaries and reference labels: SEED's label.mat "
-                         "(default: beside the recording), a trial table TSV (seed-v, "
-                         "seed-ger, seed-fra) or a BIDS events TSV (mne; default: beside "
-                         "the recording, else its annotations)")
-    predict.add_argument("--kind", help="dataset kind of the recording when it differs "
-                         "from the training run's (seed, seed-iv, seed-v, seed-ger, "
-                         "seed-fra, dreamer, mne); its other settings are the run's")
-    predict.add_argument("--subject", help="subject of the recording (DREAMER: required; "
-                         "others: from the file name)")
-    predict.add_argument("--session", help="session of the recording (default: from the "
-                         "file name, else 1)")
-    predict.add_argument("--out", type=Path, required=True,
-                         help="folder for windows.csv and trials.csv")
+    predicting.add_argument("--model", type=Path, required=True,
+                            help="a fold folder: <results>/models/<model>/<protocol>/<fold> "
+                            "(any model, stacking included)")
+    predicting.add_argument("--recording", type=Path, required=True,
+                            help="the recording, in the format of the training run's "
+                            "dataset kind (or --kind)")
+    predicting.add_argument("--labels", type=Path,
+                            help="trial boundaries and reference labels: SEED's label.mat "
+                            "(default: beside the recording), a trial table TSV (seed-v, "
+                            "seed-ger, seed-fra) or a BIDS events TSV (mne; default: beside "
+                            "the recording, else its annotations)")
+    predicting.add_argument("--kind", help="dataset kind of the recording when it differs "
+                            "from the training run's (a value of config key dataset.kind "
+                            "other than simulated); its settings are the run's")
+    predicting.add_argument("--subject", help="subject of the recording (DREAMER: required; "
+                            "others: from the file name)")
+    predicting.add_argument("--session", help="session of the recording (default: from the "
+                            "file name, else 1)")
+    predicting.add_argument("--out", type=Path, required=True,
+                            help="folder for windows.csv and trials.csv")
     table = commands.add_parser(
         "table", help="accuracy table (Markdown) of a summary metrics.json")
     table.add_argument("metrics", type=Path, help="<results>/summary/metrics.json")
@@ -44,17 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "table":
         import json
 
-        from seedflow.metrics import markdown_table
+        from seedflow.recognition.metrics import markdown_table
 
         print(markdown_table(json.loads(args.metrics.read_text()), args.baseline))
         return 0
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    from seedflow import predict as predicting
+    from seedflow.recognition import predict
 
     try:
-        request = predicting.Request(args.recording, args.labels, args.kind, args.subject,
-                                     args.session)
-        predicting.predict_recording(args.model, request, args.out)
+        request = predict.Request(args.recording, args.labels, args.kind, args.subject,
+                                  args.session)
+        predict.predict_recording(model_dir=args.model, request=request, out_dir=args.out)
     except SeedflowError as err:
         print(f"seedflow error: {err}", file=sys.stderr)
         return 1

@@ -1,4 +1,7 @@
-"""The user's configuration: merging override files and validating against the schema."""
+"""The user's configuration: merging override files, validating against the schema, and
+the configuration a run's outputs depend on, for provenance. Each stage's settings reach it
+as a frozen spec built from the validated config by the spec's ``from_config``; defaults
+live in ``config/config.yaml`` and the schema only."""
 
 from __future__ import annotations
 
@@ -31,10 +34,20 @@ def load(*paths: Path) -> dict:
     return config
 
 
+# Keys that set how and where jobs run (resources, schedulers, the cluster, the container
+# image), never what they compute: no job's params hold them.
+RESOURCE_KEYS = (("cluster",), ("container",), ("features", "mem_mb"),
+                 ("features", "scheduler"), ("features", "slurm"))
+
+
+def load_schema(schema_path: Path) -> dict:
+    with open(schema_path) as f:
+        return yaml.safe_load(f)
+
+
 def validate(config: dict, schema_path: Path) -> None:
     """Raise one :class:`SeedflowError` naming the first offending key, if any."""
-    with open(schema_path) as f:
-        schema = yaml.safe_load(f)
+    schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if not errors:
@@ -49,3 +62,27 @@ def validate(config: dict, schema_path: Path) -> None:
     else:
         message = error.message
     raise SeedflowError(f"invalid config: key '{key or '<top level>'}': {message}")
+
+
+def settings_text(config: dict, schema_path: Path) -> str:
+    """The run's configuration without :data:`RESOURCE_KEYS`, as YAML, its keys in the
+    schema's order whatever order the config files gave them in (mappings of the user's
+    own keys, such as ``features.bands``, keep theirs): the same text for the same
+    settings."""
+    kept = copy.deepcopy(config)
+    for *parents, key in RESOURCE_KEYS:
+        section = kept
+        for parent in parents:
+            section = section[parent]
+        section.pop(key, None)
+    return yaml.safe_dump(_ordered(kept, load_schema(schema_path)), sort_keys=False)
+
+
+def _ordered(value, schema: dict):
+    """``value`` with the keys of every mapping the schema lists in the schema's order."""
+    properties = schema.get("properties")
+    if not isinstance(value, dict) or not properties:
+        return value
+    order = [key for key in properties if key in value]
+    return {key: _ordered(value[key], properties[key])
+            for key in [*order, *(k for k in value if k not in properties)]}

@@ -2,12 +2,13 @@
 
 :func:`headers` gives, for every recording, what its headers say -- sampling rate, channel
 names, trials with their labels and lengths -- without reading samples. Files on disk are
-opened with their reader (:func:`seedflow.datasets.open_source` reads headers only: variable
-shapes of MATLAB files, MNE's lazy readers for CNT, FIF, EDF ...), so the readers' own checks
-(labels against trials, trial tables against the recording, channels, rate) run here too;
-DREAMER.mat, one struct holding every subject, is read in one pass that skips the samples
-(:func:`seedflow.io.dreamer.headers`). The simulated dataset's files do not exist yet: its
-headers come from the simulation config, as the simulator will write them.
+opened by their kind's reader (:meth:`seedflow.datasets.base.Kind.headers` reads headers
+only: variable shapes of MATLAB files, MNE's lazy readers for CNT, FIF, EDF ...), so the
+readers' own checks (labels against trials, trial tables against the recording, channels,
+rate) run here too; DREAMER.mat, one struct holding every subject, is read in one pass that
+skips the samples (:func:`seedflow.datasets.dreamer.headers`). The simulated dataset's files
+do not exist yet: its headers come from the simulation config, as the layout's simulator
+will write them.
 
 :func:`check` then stops with one :class:`SeedflowError` naming the config key, the value and
 the limit it breaks: band and filter edges against the Nyquist frequency of the rate they
@@ -32,13 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from seedflow import datasets, simulate, simulate_layouts
+from seedflow import datasets
 from seedflow import models as seedflow_models
-from seedflow.channels import (DREAMER_14, SEED_62, SEED_EOG, grid_cells, grid_for,
-                               mirrored_pairs, normalise, standard_name)
+from seedflow.channels import grid_cells, grid_for, mirrored_pairs, normalise, standard_name
+from seedflow.datasets import mne_raw
+from seedflow.datasets.base import ReaderSpec, Recording, SessionHeader
 from seedflow.errors import SeedflowError
-from seedflow.io import dreamer, mne_raw, seed, seed_iv, seed_v
-from seedflow.io.base import SessionHeader, Trial
+from seedflow.simulate.signal import SimulationSpec
 
 log = logging.getLogger(__name__)
 
@@ -47,60 +48,14 @@ Key = tuple[str, str]  # (subject, session)
 
 # ---- headers ----------------------------------------------------------------------------
 
-def headers(config: dict, recordings: list[datasets.Recording]) -> dict[Key, SessionHeader]:
+def headers(config: dict, recordings: list[Recording]) -> dict[Key, SessionHeader]:
     """(subject, session) -> what the recording's headers say (no samples are read)."""
-    if config["dataset"]["kind"] == "simulated":
-        return {(r.subject, r.session): _simulated(config, r) for r in recordings}
-    if datasets.layout(config) == "dreamer":
-        ds = config["dataset"]
-        found = {}
-        for path in dict.fromkeys(r.path for r in recordings):  # one pass per file
-            subjects = [r.subject for r in recordings if r.path == path]
-            found |= {(s, "1"): h for s, h in dreamer.headers(
-                path, subjects, target=ds.get("target", "valence"), levels=ds.get("levels", 2),
-                expected_sfreq=dreamer.DREAMER_SFREQ).items()}
-        return {(r.subject, r.session): found[(r.subject, r.session)] for r in recordings}
-    return {(r.subject, r.session): datasets.header(config, r) for r in recordings}
-
-
-def _simulated(config: dict, recording: datasets.Recording) -> SessionHeader:
-    """The header of a simulated recording, as :mod:`seedflow.simulate_layouts` writes it
-    and the layout's reader will read it."""
-    section, ds = config["simulation"], config["dataset"]
-    layout, spec = simulate_layouts.layout_of(section), simulate_layouts.spec_of(section)
-    subject, session = int(recording.subject), recording.session
-    n_samples = int(round(spec.trial_seconds * spec.sfreq))  # as SeedSimulator.segment
-    eog: tuple[str, ...] = ()
-    if layout == "seed":
-        classes, codes = seed.SEED_CLASSES, simulate.trial_labels(spec.trials_per_session)
-    elif layout == "seed-iv":
-        classes = seed_iv.SEED_IV_CLASSES
-        codes = seed_iv.session_labels(session)[:spec.trials_per_session]
-    elif layout == "dreamer":
-        scores = simulate_layouts.dreamer_subject(spec, subject)[1][ds.get("target",
-                                                                           "valence")]
-        levels = ds.get("levels", 2)
-        return _header(recording.path, DREAMER_14, spec.sfreq,
-                       [(k, dreamer.class_index(s, levels), n_samples)
-                        for k, s in enumerate(scores, start=1)],
-                       dreamer.class_names(levels))
-    else:  # seed-v: trials cut from a continuous recording by its trial table
-        classes, eog = seed_v.SEED_V_CLASSES, SEED_EOG
-        rows = [r for r in simulate_layouts.seed_v_rows(spec) if r.session == session]
-        return _header(recording.path, SEED_62, spec.sfreq,
-                       [(r.trial, seed_v.class_index(r.label, classes, "the simulated table"),
-                         round(r.end_s * spec.sfreq) - round(r.start_s * spec.sfreq))
-                        for r in rows],
-                       [classes[c] for c in sorted(classes)], eog)
-    order = sorted(classes)
-    return _header(recording.path, SEED_62, spec.sfreq,
-                   [(k, order.index(c), n_samples) for k, c in enumerate(codes, start=1)],
-                   [classes[c] for c in order], eog)
-
-
-def _header(path, ch_names, sfreq, trials, class_names, eog=()) -> SessionHeader:
-    return SessionHeader(Path(path), tuple(ch_names), float(sfreq),
-                         tuple(Trial(*t) for t in trials), tuple(class_names), tuple(eog))
+    kind = datasets.kind_of(config)
+    if datasets.simulated(config):
+        simulator, spec = kind.simulation(), SimulationSpec.from_config(config)
+        return {(r.subject, r.session): simulator.header(spec, config["dataset"], r)
+                for r in recordings}
+    return kind.headers(ReaderSpec.from_config(config), recordings)
 
 
 # ---- the run's channels ------------------------------------------------------------------
@@ -120,9 +75,9 @@ def montage(config: dict, found: dict[Key, SessionHeader]) -> Montage:
     default stored order (SEED's 62 first; :func:`seedflow.io.mne_raw.named_eeg`), each
     recording's others logged; the other kinds' readers store a fixed set. Fewer than
     ``dataset.min_channels`` stops the run, with the counts per recording."""
-    ds, layout = config["dataset"], datasets.layout(config)
-    if layout == "mne":
-        chosen, available = _mne_montage(ds.get("channels"), found)
+    ds, kind = config["dataset"], datasets.kind_of(config)
+    if kind.chooses_channels:
+        chosen, available = _mne_montage(ds["channels"], found)
     else:
         first = next(iter(found.values()))
         chosen = Montage(tuple(ch for ch in first.ch_names
@@ -130,10 +85,10 @@ def montage(config: dict, found: dict[Key, SessionHeader]) -> Montage:
         available = {key: h.ch_names for key, h in found.items()}
     minimum = ds["min_channels"]
     if len(chosen.channels) < minimum:
-        listed = ds.get("channels") is not None
+        listed = ds["channels"] is not None
         what = ("listed in dataset.channels" if listed else "that every recording has"
                 if len(found) > 1 else "in the recording")
-        offered = ("EEG channels with a 10-05 name" if layout == "mne" and not listed
+        offered = ("EEG channels with a 10-05 name" if kind.chooses_channels and not listed
                    else "channels")
         per_recording = "; ".join(f"{_where(key, found[key])}: {len(names)} "
                                   f"({', '.join(names) or 'none'})"
@@ -251,27 +206,27 @@ def _check_band_edges(key: str, band, what: str = "") -> None:
 
 def _check_features(config: dict, found: dict[Key, SessionHeader], chosen: Montage) -> None:
     section = config["features"]
-    prep = section.get("preprocessing") or {}
+    prep = section["preprocessing"]
     bands = section["bands"]
     for name, band in bands.items():
         _check_band_edges(f"features.bands.{name}", band)
-    if prep.get("bandpass") is not None:
+    if prep["bandpass"] is not None:
         _check_band_edges("features.preprocessing.bandpass", prep["bandpass"])
-    if section.get("overlap_seconds", 0.0) >= section["window_seconds"]:
+    if section["overlap_seconds"] >= section["window_seconds"]:
         raise _error("features.overlap_seconds", f"{section['overlap_seconds']:g} s is not "
                      f"shorter than features.window_seconds ({section['window_seconds']:g} s)")
     for sfreq in sorted({h.sfreq for h in found.values()}):
         nyquist = sfreq / 2
         at = f"({nyquist:g} Hz at {sfreq:g} Hz sampling)"
-        if prep.get("notch") is not None and prep["notch"] >= nyquist:
+        if prep["notch"] is not None and prep["notch"] >= nyquist:
             raise _error("features.preprocessing.notch", f"{prep['notch']:g} Hz is not below "
                          f"Nyquist {at}")
-        if prep.get("bandpass") is not None and prep["bandpass"][1] >= nyquist:
+        if prep["bandpass"] is not None and prep["bandpass"][1] >= nyquist:
             raise _error("features.preprocessing.bandpass", f"{_hz(prep['bandpass'])} "
                          f"{_reaches(prep['bandpass'], nyquist)} {at}; it runs before any "
                          "resampling")
         ratio, rate = None, sfreq
-        if prep.get("resample") is not None and prep["resample"] != sfreq:
+        if prep["resample"] is not None and prep["resample"] != sfreq:
             rate = float(prep["resample"])
             ratio = _ratio(sfreq, rate)
             if ratio is None:
@@ -287,7 +242,7 @@ def _check_features(config: dict, found: dict[Key, SessionHeader], chosen: Monta
             raise _error(f"features.bands.{name}", f"{_hz(band)} {_reaches(band, nyquist)} "
                          f"{at}")
         _check_windows(config, found, sfreq, rate, ratio)
-    reference = prep.get("reference")
+    reference = prep["reference"]
     if isinstance(reference, list):
         missing = [ch for ch in reference if ch not in chosen.channels]
         if missing:
@@ -300,7 +255,7 @@ def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
     """Feature windows at ``rate`` (recordings at ``sfreq``): at least one in every trial."""
     section = config["features"]
     win = int(round(section["window_seconds"] * rate))
-    hop = win - int(round(section.get("overlap_seconds", 0.0) * rate))
+    hop = win - int(round(section["overlap_seconds"] * rate))
     if win < 1:
         raise _error("features.window_seconds", f"{section['window_seconds']:g} s is less "
                      f"than one sample at {rate:g} Hz")
@@ -308,8 +263,8 @@ def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
         raise _error("features.overlap_seconds", f"{section['overlap_seconds']:g} s leaves "
                      f"windows of {section['window_seconds']:g} s less than one sample apart "
                      f"at {rate:g} Hz")
-    stft_n = section.get("stft_n")
-    if section.get("de_method") == "stft" and stft_n is not None and stft_n < win:
+    stft_n = section["stft_n"]
+    if section["de_method"] == "stft" and stft_n is not None and stft_n < win:
         raise _error("features.stft_n", f"{stft_n} is shorter than a window ({win} samples "
                      f"at {rate:g} Hz)")
     key, h, trial = _shortest(found, sfreq)
@@ -340,7 +295,7 @@ def _check_channels(config: dict, chosen: Montage) -> None:
     """Every model, and the feature-level GAN, can use the run's channels."""
     channels = list(chosen.channels)
     rec, section = config["recognition"], config["synthesis"]
-    synthesis = section.get("enabled", True)
+    synthesis = section["enabled"]
     augmentation = synthesis and section["augmentation"]["enabled"]
     models = [("recognition.models", m) for m in rec["models"] if m != "stacking"]
     if "stacking" in rec["models"]:
@@ -381,7 +336,7 @@ def _trial_ids(header: SessionHeader) -> list[int]:
 def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
     rec = config["recognition"]
     protocols = rec["protocols"]
-    per_class = rec.get("validation_trials", 0)
+    per_class = rec["validation_trials"]
     if "stacking" in rec["models"]:
         if per_class < 1:
             raise _error("recognition.validation_trials", f"{per_class}, but stacking (in "
@@ -394,7 +349,7 @@ def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
                          "cannot be stacked row by row")
     training: list[tuple[str, Key, list[int]]] = []  # (fold, session, its training trials)
     if "subject_dependent" in protocols:
-        n_folds = rec.get("session_folds", 1)
+        n_folds = rec["session_folds"]
         for key, h in found.items():
             ids = _trial_ids(h)
             if n_folds == 1:
@@ -442,9 +397,9 @@ def _check_validation(per_class: int, found: dict[Key, SessionHeader],
 
 def _check_synthesis(config: dict, found: dict[Key, SessionHeader]) -> None:
     section = config["synthesis"]
-    if not section.get("enabled", True):
+    if not section["enabled"]:
         return
-    target = section.get("sfreq")
+    target = section["sfreq"]
     for sfreq in sorted({h.sfreq for h in found.values()}):
         ratio, rate = None, sfreq
         if target is not None and target != sfreq:
@@ -471,7 +426,7 @@ def _check_synthesis(config: dict, found: dict[Key, SessionHeader]) -> None:
                          "a window")
     train_trials = config["recognition"]["train_trials"]
     groups = ({f"sub-{s}": [k for k in found if k[0] == s] for s, _ in found}
-              if section.get("per_subject") else {"pooled": list(found)})
+              if section["per_subject"] else {"pooled": list(found)})
     for group, keys in groups.items():
         if not any(len(found[k].trials) > train_trials for k in keys):
             raise _error("recognition.train_trials", f"{train_trials}: the GAN trains on the "

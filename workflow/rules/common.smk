@@ -1,4 +1,7 @@
-"""Config validation, the dataset's subject × session table and path helpers."""
+"""Config validation, the dataset's subject × session table, the stages' specs and path
+helpers. Each rule's params hold its stage's spec (built from the config by the spec's
+from_config) and values derived from wildcards, never resources, schedulers or cluster
+settings, so a job reruns when, and only when, what it computes would change."""
 
 import os
 from pathlib import Path
@@ -6,16 +9,17 @@ from pathlib import Path
 from seedflow import config as seedflow_config
 from seedflow import datasets
 from seedflow import models as seedflow_models
-from seedflow import planning, protocols
+from seedflow import planning
 from seedflow.errors import SeedflowError
+from seedflow.recognition import protocols
 
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 try:
-    seedflow_config.validate(
-        config, Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
-    )
+    seedflow_config.validate(config, SCHEMA)
     RECORDINGS = {(r.subject, r.session): r for r in datasets.recordings(config)}
     FOLDS = {
-        p: {f.name: f for f in protocols.folds(p, list(RECORDINGS), config["recognition"])}
+        p: {f.name: f for f in protocols.folds(list(RECORDINGS),
+                                               protocols.ProtocolSpec.from_config(config, p))}
         for p in config["recognition"]["protocols"]
     }
     # What the config and the files' headers tell is checked by the process that plans the
@@ -53,19 +57,19 @@ def sessions_of(subject):
     return [k for s, k in RECORDINGS if s == subject]
 
 
-def session_store(subject, session):
-    return RESULTS / "zarr" / f"sub-{subject}" / f"ses-{session}.zarr"
+def ingest_store(subject, session):
+    return RESULTS / "ingest" / f"sub-{subject}" / f"ses-{session}.zarr"
 
 
 def feature_store(subject, session):
     return RESULTS / "features" / f"sub-{subject}" / f"ses-{session}.zarr"
 
 
-def ingest_channels(wildcards):
-    """The channels every store holds, chosen at planning (the mne kind; the other kinds'
-    readers store a fixed set: None). A cluster job's process, which skips planning, reads
-    the recordings' headers again."""
-    if datasets.layout(config) != "mne":
+def run_channels():
+    """The channels every store holds, chosen at planning for kinds that choose them (the
+    other kinds' readers store a fixed set: None). A cluster job's process, which skips
+    planning, reads the recordings' headers again."""
+    if not datasets.kind_of(config).chooses_channels:
         return None
     if "run" not in MONTAGE:
         headers = planning.headers(config, list(RECORDINGS.values()))
@@ -80,7 +84,7 @@ def recording_inputs(wildcards):
 
 
 def folds(protocol):
-    """Fold names of a protocol (see seedflow.protocols)."""
+    """Fold names of a protocol (see seedflow.recognition.protocols)."""
     return list(FOLDS[protocol])
 
 
@@ -90,7 +94,7 @@ def fold_inputs(wildcards):
     raw = seedflow_models.spec(wildcards.model).representation == "raw"
     return {
         "features": [feature_store(s, k) for s, k in fold.sessions],
-        "raw": [session_store(s, k) for s, k in fold.sessions] if raw else [],
+        "ingest": [ingest_store(s, k) for s, k in fold.sessions] if raw else [],
     }
 
 

@@ -1,11 +1,13 @@
-"""Features: DE and PSD per band and window, Dask over the ingested Zarr store, or SEED's
-official features (dataset.features: official) in the same feature-store layout."""
+"""Features: DE and PSD per band and window, Dask over the ingest store, or SEED's official
+features (dataset.features: official) in the same feature-store layout."""
+
+from seedflow.features.spec import FeatureSpec
 
 if not datasets.official_features(config):
 
     rule features:
         input:
-            RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr",
+            RESULTS / "ingest" / "sub-{subject}" / "ses-{session}.zarr",
         output:
             directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
         log:
@@ -16,7 +18,7 @@ if not datasets.official_features(config):
             runtime=io_runtime,
             slurm_partition=partition("cpu"),
         params:
-            features=config["features"],
+            spec=FeatureSpec.from_config(config),
         conda:
             "../../envs/seedflow.yaml"
         script:
@@ -26,7 +28,7 @@ else:
 
     rule official_features:
         input:
-            store=RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr",
+            ingest=RESULTS / "ingest" / "sub-{subject}" / "ses-{session}.zarr",
             features=lambda w: RECORDINGS[(w.subject, w.session)].feature_file,
         output:
             directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
@@ -36,7 +38,7 @@ else:
             runtime=io_runtime,
             slurm_partition=partition("cpu"),
         params:
-            smoothing=config["dataset"].get("official_smoothing", "LDS"),
+            smoothing=config["dataset"]["official_smoothing"],
         conda:
             "../../envs/seedflow.yaml"
         script:

@@ -1,11 +1,13 @@
 """Ingest: one recording (subject × session) -> one chunked Zarr store."""
 
+from seedflow.stores.ingest import IngestSpec
+
 
 rule ingest:
     input:
         unpack(recording_inputs),
     output:
-        directory(RESULTS / "zarr" / "sub-{subject}" / "ses-{session}.zarr"),
+        directory(RESULTS / "ingest" / "sub-{subject}" / "ses-{session}.zarr"),
     log:
         RESULTS / "logs" / "ingest" / "sub-{subject}_ses-{session}.log",
     resources:
@@ -13,10 +15,7 @@ rule ingest:
         runtime=io_runtime,
         slurm_partition=partition("cpu"),
     params:
-        dataset=datasets.reader_dataset(config),
-        channels=ingest_channels,
-        simulation=config["simulation"],
-        chunk_seconds=config["ingest"]["chunk_seconds"],
+        spec=lambda w: IngestSpec.from_config(config, run_channels()),
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -1,5 +1,9 @@
 """Recognition: one job per model × protocol × fold, then the summary metrics."""
 
+from seedflow.recognition.preparation import Preparation
+from seedflow.recognition.stacking import StackingSpec
+from seedflow.recognition.train import TrainSpec
+
 
 rule train:
     input:
@@ -15,15 +19,12 @@ rule train:
     resources:
         **GPU_RESOURCES,
     params:
-        recognition=config["recognition"],
+        spec=lambda w: TrainSpec.from_config(config, w.model, w.protocol),
         fold=lambda w: FOLDS[w.protocol][w.fold],
         checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
-        preprocessing=lambda w: {
-            "ingest": config["ingest"],
-            "features": config["features"],
-            "official_features": datasets.official_features(config),
-            **datasets.reader_settings(config, fold_dir(w.model, w.protocol, w.fold)),
-        },
+        preparation=lambda w: Preparation.from_config(
+            config, fold_dir(w.model, w.protocol, w.fold)
+        ),
     conda:
         "../../envs/seedflow.yaml"
     script:
@@ -49,7 +50,7 @@ rule stacking:
     log:
         RESULTS / "logs" / "train" / "stacking_{protocol}_{fold}.log",
     params:
-        recognition=config["recognition"],
+        spec=StackingSpec.from_config(config),
         base_dirs=lambda w: {
             m: str(fold_dir(m, w.protocol, w.fold)) for m in config["recognition"]["stacking"]
         },

@@ -3,7 +3,7 @@
 
 rule subject_report:
     input:
-        stores=lambda w: [session_store(w.subject, k) for k in sessions_of(w.subject)],
+        stores=lambda w: [ingest_store(w.subject, k) for k in sessions_of(w.subject)],
         features=lambda w: [feature_store(w.subject, k) for k in sessions_of(w.subject)],
         models=lambda w: [d / "metrics.json" for d in subject_fold_dirs(w.subject)],
         samples=lambda w: synthetic_samples(w.subject),
@@ -29,9 +29,13 @@ rule subject_report:
 rule summary_report:
     input:
         metrics=RESULTS / "summary" / "metrics.json",
-        gan=[SYNTHETIC / "gan" / GAN_GROUPS[0] / n for n in GAN_FILES[1:]] if SYNTHESIS else [],
-        samples=[SYNTHETIC / "gan" / GAN_GROUPS[0] / "samples.zarr"] if SYNTHESIS else [],
-        store=session_store(*next(iter(RECORDINGS))),
+        gan=(
+            [SYNTHETIC / "signal_gan" / GAN_GROUPS[0] / n for n in GAN_FILES[1:]]
+            if SYNTHESIS
+            else []
+        ),
+        samples=[SYNTHETIC / "signal_gan" / GAN_GROUPS[0] / "samples.zarr"] if SYNTHESIS else [],
+        store=ingest_store(*next(iter(RECORDINGS))),
         # every file the dataset is read from (recordings, label files), for checksums
         sources=sorted({str(p) for r in RECORDINGS.values()
                         for p in (r.path, *r.extra_inputs, r.feature_file) if p}),
@@ -46,7 +50,8 @@ rule summary_report:
     log:
         RESULTS / "logs" / "report" / "summary.log",
     params:
-        config=config,
+        # the run's settings, shown for provenance: resources and cluster settings left out
+        configuration=seedflow_config.settings_text(config, SCHEMA),
     conda:
         "../../envs/seedflow.yaml"
     script:

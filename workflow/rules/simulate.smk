@@ -1,78 +1,56 @@
-"""The embedded dataset with planted class effects, in the layout of simulation.layout."""
+"""The embedded dataset with planted class effects, in the layout of simulation.layout, one
+job per file (seedflow.simulate: the layout's writer)."""
 
 import re
 
-from seedflow import simulate_layouts
+from seedflow.simulate.signal import SimulationSpec
 
-SIMULATED_LAYOUT = simulate_layouts.layout_of(config["simulation"])
+if datasets.simulated(config):
 
-if config["dataset"]["kind"] == "simulated" and SIMULATED_LAYOUT == "seed":
-
-    SIMULATED = datasets.dataset_root(config) / "Preprocessed_EEG"
-
-    rule simulate_session:
-        output:
-            SIMULATED / "{subject}_{date}.mat",
-        log:
-            RESULTS / "logs" / "simulate" / "{subject}_{date}.log",
-        wildcard_constraints:
-            subject=r"\d+",
-            date=r"\d{8}",
-        params:
-            simulation=config["simulation"],
-        conda:
-            "../../envs/seedflow.yaml"
-        script:
-            "../scripts/simulate_session.py"
-
-    rule simulate_labels:
-        output:
-            SIMULATED / "label.mat",
-        log:
-            RESULTS / "logs" / "simulate" / "label.log",
-        params:
-            simulation=config["simulation"],
-        conda:
-            "../../envs/seedflow.yaml"
-        script:
-            "../scripts/simulate_labels.py"
-
-    rule simulate_features:
-        input:
-            SIMULATED / "{subject}_{date}.mat",
-        output:
-            SIMULATED.parent / "ExtractedFeatures" / "{subject}_{date}.mat",
-        log:
-            RESULTS / "logs" / "simulate" / "features_{subject}_{date}.log",
-        wildcard_constraints:
-            subject=r"\d+",
-            date=r"\d{8}",
-        params:
-            simulation=config["simulation"],
-        conda:
-            "../../envs/seedflow.yaml"
-        script:
-            "../scripts/simulate_features.py"
-
-
-if config["dataset"]["kind"] == "simulated" and SIMULATED_LAYOUT != "seed":
-
+    SIMULATED = datasets.dataset_root(config)
+    SIMULATOR = datasets.kind_of(config).simulation()
+    SIMULATION = SimulationSpec.from_config(config)
     SIMULATED_FILES = sorted(
-        {str(r.path.relative_to(datasets.dataset_root(config))) for r in RECORDINGS.values()}
-        | set(simulate_layouts.shared_files(config["simulation"]))
+        {str(r.path.relative_to(SIMULATED)) for r in RECORDINGS.values()}
+        | set(SIMULATOR.shared_files())
     )
 
     rule simulate_file:
         output:
-            datasets.dataset_root(config) / "{path}",
+            SIMULATED / "{path}",
         log:
             RESULTS / "logs" / "simulate" / "{path}.log",
         wildcard_constraints:
             path="|".join(re.escape(f) for f in SIMULATED_FILES),
         params:
-            simulation=config["simulation"],
-            root=datasets.dataset_root(config),
+            simulation=lambda w: SIMULATOR.file_spec(SIMULATION, w.path),
         conda:
             "../../envs/seedflow.yaml"
         script:
             "../scripts/simulate_file.py"
+
+    # A dataset's own features (dataset.features: official), computed from the simulated
+    # recording as the dataset computed them.
+    SIMULATED_FEATURES = {
+        str(r.feature_file.relative_to(SIMULATED)): r.path
+        for r in RECORDINGS.values()
+        if r.feature_file
+    }
+
+    if SIMULATED_FEATURES:
+
+        rule simulate_features:
+            input:
+                lambda w: SIMULATED_FEATURES[w.path],
+            output:
+                SIMULATED / "{path}",
+            log:
+                RESULTS / "logs" / "simulate" / "{path}.log",
+            wildcard_constraints:
+                path="|".join(re.escape(f) for f in SIMULATED_FEATURES),
+            params:
+                sfreq=SIMULATION.sfreq,
+            conda:
+                "../../envs/seedflow.yaml"
+            script:
+                "../scripts/simulate_features.py"

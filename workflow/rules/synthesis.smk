@@ -1,27 +1,34 @@
-"""Synthesis: class-conditional WGAN-GPs on signal windows and on the DE grid, mixup."""
+"""Synthesis: class-conditional WGAN-GPs on signal windows and on the DE grid, mixup, and
+the augmentation experiment."""
 
-rule gan:
+from seedflow.recognition.preparation import Preparation
+from seedflow.recognition.train import TrainSpec
+from seedflow.synthesis.augmentation import AugmentationSpec
+from seedflow.synthesis.feature_gan import FeatureGanSpec
+from seedflow.synthesis.mixup import MixupSpec
+from seedflow.synthesis.signal_gan import SignalGanSpec
+
+
+rule signal_gan:
     input:
-        lambda w: [session_store(s, k) for s, k in group_recordings(w.group)],
+        lambda w: [ingest_store(s, k) for s, k in group_recordings(w.group)],
     output:
-        *[SYNTHETIC / "gan" / "{group}" / name for name in GAN_FILES],
-        samples=directory(SYNTHETIC / "gan" / "{group}" / "samples.zarr"),
-        recording=directory(SYNTHETIC / "gan" / "{group}" / "recording.zarr"),
-        fif=SYNTHETIC / "gan" / "{group}" / "recording_eeg.fif",
+        *[SYNTHETIC / "signal_gan" / "{group}" / name for name in GAN_FILES],
+        samples=directory(SYNTHETIC / "signal_gan" / "{group}" / "samples.zarr"),
+        recording=directory(SYNTHETIC / "signal_gan" / "{group}" / "recording.zarr"),
+        fif=SYNTHETIC / "signal_gan" / "{group}" / "recording_eeg.fif",
     log:
-        RESULTS / "logs" / "gan" / "{group}.log",
+        RESULTS / "logs" / "signal_gan" / "{group}.log",
     threads: 2
     resources:
         **GPU_RESOURCES,
     params:
-        synthesis=config["synthesis"],
-        bands=config["features"]["bands"],
-        train_trials=config["recognition"]["train_trials"],
-        checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"gan_{w.group}.npz",
+        spec=SignalGanSpec.from_config(config),
+        checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"signal_gan_{w.group}.npz",
     conda:
         "../../envs/seedflow.yaml"
     script:
-        "../scripts/gan.py"
+        "../scripts/signal_gan.py"
 
 
 rule feature_gan:
@@ -30,19 +37,32 @@ rule feature_gan:
     output:
         *[SYNTHETIC / "feature_gan" / "{group}" / name for name in GAN_FILES],
         directory(SYNTHETIC / "feature_gan" / "{group}" / "samples.zarr"),
-        mixup_quality=SYNTHETIC / "mixup" / "{group}" / "quality.json",
-        mixup_samples=directory(SYNTHETIC / "mixup" / "{group}" / "samples.zarr"),
     log:
         RESULTS / "logs" / "feature_gan" / "{group}.log",
     threads: 2
     params:
-        synthesis=config["synthesis"],
-        train_trials=config["recognition"]["train_trials"],
+        spec=FeatureGanSpec.from_config(config),
         checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"feature_gan_{w.group}.npz",
     conda:
         "../../envs/seedflow.yaml"
     script:
         "../scripts/feature_gan.py"
+
+
+rule mixup:
+    input:
+        lambda w: [feature_store(s, k) for s, k in group_recordings(w.group)],
+    output:
+        SYNTHETIC / "mixup" / "{group}" / "quality.json",
+        directory(SYNTHETIC / "mixup" / "{group}" / "samples.zarr"),
+    log:
+        RESULTS / "logs" / "mixup" / "{group}.log",
+    params:
+        spec=MixupSpec.from_config(config),
+    conda:
+        "../../envs/seedflow.yaml"
+    script:
+        "../scripts/mixup.py"
 
 
 rule train_augmented:
@@ -60,13 +80,15 @@ rule train_augmented:
     resources:
         **GPU_RESOURCES,
     params:
-        recognition=config["recognition"],
-        synthesis=config["synthesis"],
+        spec=lambda w: TrainSpec.from_config(config, w.model, w.protocol),
+        augmentation=lambda w: AugmentationSpec.from_config(config, w.arm),
         fold=lambda w: FOLDS[w.protocol][w.fold],
         checkpoints=lambda w: str(
             RESULTS / "checkpoints" / "augmentation" / w.model / w.protocol / w.arm / w.fold
         ),
-        preprocessing={"ingest": config["ingest"], "features": config["features"]},
+        preparation=lambda w: Preparation.from_config(
+            config, augmented_dir(w.model, w.protocol, w.arm, w.fold)
+        ),
     conda:
         "../../envs/seedflow.yaml"
     script:

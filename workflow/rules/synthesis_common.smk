@@ -1,9 +1,10 @@
 """Synthesis: which GANs the run trains and the files their rules share."""
 
-from seedflow import augmentation as seedflow_augmentation
+from seedflow.synthesis import augmentation as seedflow_augmentation
 
 SYNTHETIC = RESULTS / "synthetic"
-SYNTHESIS = config["synthesis"].get("enabled", True)  # false: no GAN, no synthesis sections
+SYNTHESIS = config["synthesis"]["enabled"]  # false: no GAN, no synthesis sections
+FEATURE_LEVEL = SYNTHESIS and config["synthesis"]["feature_gan"]["enabled"]
 # One GAN over all subjects, or one per subject (synthesis.per_subject).
 GAN_GROUPS = (
     [f"sub-{s}" for s in SUBJECTS] if config["synthesis"]["per_subject"] else ["pooled"]
@@ -17,7 +18,7 @@ wildcard_constraints:
 
 def synthetic_samples(subject):
     """The GAN samples a subject's report shows ([] when synthesis is off)."""
-    return [SYNTHETIC / "gan" / gan_group(subject) / "samples.zarr"] if SYNTHESIS else []
+    return [SYNTHETIC / "signal_gan" / gan_group(subject) / "samples.zarr"] if SYNTHESIS else []
 
 
 def gan_group(subject):
@@ -34,9 +35,7 @@ def synthesis_quality_files():
     """Every quality.json the summary metrics merge."""
     if not SYNTHESIS:
         return []
-    kinds = ["gan"]
-    if config["synthesis"]["feature_gan"]["enabled"]:
-        kinds += ["feature_gan", "mixup"]
+    kinds = ["signal_gan", *(["feature_gan", "mixup"] if FEATURE_LEVEL else [])]
     return [SYNTHETIC / kind / g / "quality.json" for kind in kinds for g in GAN_GROUPS]
 
 
@@ -47,22 +46,22 @@ AUGMENTING = SYNTHESIS and AUGMENTATION["enabled"]
 AUGMENTED = RESULTS / "augmentation" / "{model}" / "{protocol}" / "{arm}" / "{fold}"
 if AUGMENTING:
     try:
-        seedflow_augmentation.check(AUGMENTATION)
+        seedflow_augmentation.check(config)
     except SeedflowError as err:
         raise WorkflowError(str(err)) from None
+
+
+def augmented_dir(model, protocol, arm, fold):
+    return Path(str(AUGMENTED).format(model=model, protocol=protocol, arm=arm, fold=fold))
 
 
 def augmentation_fold_files(arm_or_real):
     """metrics.json of every fold of one arm ("real": the model's ordinary folds)."""
     if not AUGMENTING:
         return []
+    model = AUGMENTATION["model"]
     return [
-        (
-            fold_dir(AUGMENTATION["model"], p, f)
-            if arm_or_real == "real"
-            else Path(str(AUGMENTED).format(
-                model=AUGMENTATION["model"], protocol=p, arm=arm_or_real, fold=f))
-        )
+        (fold_dir(model, p, f) if arm_or_real == "real" else augmented_dir(model, p, arm_or_real, f))
         / "metrics.json"
         for p in config["recognition"]["protocols"]
         for f in folds(p)

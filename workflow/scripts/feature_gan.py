@@ -1,13 +1,13 @@
-"""Snakemake adapter: the feature-level GAN and mixup of one group, measured."""
+"""Snakemake adapter: the feature-level GAN of one group, measured."""
 
 from pathlib import Path
 
-from seedflow import backend, feature_synthesis
+from seedflow import backend
 from seedflow.logs import run_step
+from seedflow.synthesis import feature_gan
 
 backend.limit_threads(snakemake.threads)
-run_step(snakemake.log[0], lambda: feature_synthesis.run(
-    [Path(p) for p in snakemake.input], Path(snakemake.output[0]).parent,
-    Path(snakemake.output.mixup_quality).parent, snakemake.params.synthesis,
-    snakemake.params.train_trials, checkpoint=Path(snakemake.params.checkpoint),
+run_step(snakemake.log[0], lambda: feature_gan.run(
+    features=[Path(p) for p in snakemake.input], out_dir=Path(snakemake.output[0]).parent,
+    spec=snakemake.params.spec, checkpoint=Path(snakemake.params.checkpoint),
     group=snakemake.wildcards.group))

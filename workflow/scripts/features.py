@@ -1,17 +1,16 @@
-"""Snakemake adapter: features of one subject × session."""
+"""Snakemake adapter: features of one subject × session (where the Dask graph runs comes
+from the config's scheduler settings and the rule's threads and memory, outside params)."""
 
 from pathlib import Path
 
-from seedflow import features
+from seedflow.features import extraction
+from seedflow.features.scheduling import Scheduling
 from seedflow.logs import run_step
-from seedflow.slurm_workers import SlurmWorkers
 
-section = snakemake.params.features
 log = Path(snakemake.log[0])
-run_step(snakemake.log[0], lambda: features.extract(
-    Path(snakemake.input[0]), Path(snakemake.output[0]),
-    features.FeatureSpec.from_config(section),
-    scheduler=section["scheduler"], num_workers=snakemake.threads,
-    memory_mb=snakemake.resources.mem_mb,
-    slurm=SlurmWorkers.from_config(section.get("slurm")),
-    worker_logs=log.with_name(f"{log.stem}.dask-workers")))
+scheduling = Scheduling.from_config(snakemake.config, threads=snakemake.threads,
+                                    mem_mb=snakemake.resources.mem_mb,
+                                    worker_logs=log.with_name(f"{log.stem}.dask-workers"))
+run_step(snakemake.log[0], lambda: extraction.extract(
+    ingest=Path(snakemake.input[0]), out=Path(snakemake.output[0]),
+    spec=snakemake.params.spec, scheduling=scheduling))

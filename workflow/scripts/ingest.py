@@ -3,21 +3,20 @@
 from pathlib import Path
 
 from seedflow import datasets
-from seedflow.io import zarr_store
+from seedflow.datasets.base import Recording
 from seedflow.logs import run_step
+from seedflow.stores import ingest
 
-w = snakemake.wildcards
-config = {"dataset": snakemake.params.dataset, "simulation": snakemake.params.simulation}
-recording = datasets.Recording(w.subject, w.session, Path(snakemake.input.recording),
-                               tuple(Path(p) for p in snakemake.input.labels))
-
-
-def ingest():
-    source = datasets.open_source(config, recording, run_channels=snakemake.params.channels)
-    zarr_store.write_session(source, Path(snakemake.output[0]),
-                             chunk_seconds=snakemake.params.chunk_seconds,
-                             attrs={"subject": w.subject, "session": w.session,
-                                    "dataset": config["dataset"]["kind"]})
+w, spec = snakemake.wildcards, snakemake.params.spec
+recording = Recording(w.subject, w.session, Path(snakemake.input.recording),
+                      tuple(Path(p) for p in snakemake.input.labels))
 
 
-run_step(snakemake.log[0], ingest)
+def step():
+    channels = None if spec.channels is None else list(spec.channels)
+    source = datasets.open_source(spec.reader, recording, run_channels=channels)
+    ingest.write(source, Path(snakemake.output[0]), chunk_seconds=spec.chunk_seconds,
+                 attrs={"subject": w.subject, "session": w.session, "dataset": spec.dataset})
+
+
+run_step(snakemake.log[0], step)

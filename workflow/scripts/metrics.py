@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from seedflow.logs import run_step
-from seedflow.metrics import aggregate, augmentation_records
-from seedflow.synthetic_quality import summary_records
+from seedflow.recognition.metrics import aggregate, augmentation_records
+from seedflow.synthesis.quality import summary_records
 
 
 def read(paths):

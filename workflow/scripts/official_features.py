@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from seedflow.io import seed_features
+from seedflow.features import official
 from seedflow.logs import run_step
 
-run_step(snakemake.log[0], lambda: seed_features.write_store(
-    Path(snakemake.input.features), Path(snakemake.input.store), Path(snakemake.output[0]),
-    snakemake.params.smoothing))
+run_step(snakemake.log[0], lambda: official.write_store(
+    features=Path(snakemake.input.features), ingest=Path(snakemake.input.ingest),
+    out=Path(snakemake.output[0]), smoothing=snakemake.params.smoothing))

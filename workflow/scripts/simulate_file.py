@@ -1,7 +1,10 @@
-"""Snakemake adapter: write one file of the simulated dataset (any layout but seed's)."""
+"""Snakemake adapter: write one file of the simulated dataset."""
 
-from seedflow import simulate_layouts
+from pathlib import Path
+
+from seedflow import datasets
 from seedflow.logs import run_step
 
-run_step(snakemake.log[0], lambda: simulate_layouts.write(
-    snakemake.params.simulation, snakemake.wildcards.path, snakemake.params.root))
+simulator = datasets.kind_of(snakemake.config).simulation()
+run_step(snakemake.log[0], lambda: simulator.write(
+    snakemake.params.simulation, snakemake.wildcards.path, Path(snakemake.output[0])))

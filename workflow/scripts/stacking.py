@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from seedflow import stacking
 from seedflow.logs import run_step
+from seedflow.recognition import stacking
 
 w = snakemake.wildcards
 run_step(snakemake.log[0], lambda: stacking.train_fold(
-    {m: Path(d) for m, d in snakemake.params.base_dirs.items()}, w.protocol, w.fold,
-    Path(snakemake.output[0]).parent, snakemake.params.recognition))
+    base_dirs={m: Path(d) for m, d in snakemake.params.base_dirs.items()}, protocol=w.protocol,
+    fold=w.fold, out_dir=Path(snakemake.output[0]).parent, spec=snakemake.params.spec))

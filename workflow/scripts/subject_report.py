@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from seedflow import report
 from seedflow.logs import run_step
+from seedflow.report.subject import subject_report
 
-run_step(snakemake.log[0], lambda: report.subject_report(
-    snakemake.wildcards.subject, [Path(p) for p in snakemake.input.stores],
-    [Path(p) for p in snakemake.input.features],
-    [Path(p) for p in snakemake.params.fold_dirs],
-    Path(snakemake.input.samples[0]) if snakemake.input.samples else None,
-    Path(snakemake.output[0]), snakemake.params.excerpt_seconds))
+run_step(snakemake.log[0], lambda: subject_report(
+    subject=snakemake.wildcards.subject, stores=[Path(p) for p in snakemake.input.stores],
+    feature_stores=[Path(p) for p in snakemake.input.features],
+    fold_dirs=[Path(p) for p in snakemake.params.fold_dirs],
+    samples=Path(snakemake.input.samples[0]) if snakemake.input.samples else None,
+    out=Path(snakemake.output[0]), excerpt_seconds=snakemake.params.excerpt_seconds))

@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from seedflow import models, train
+from seedflow import models
 from seedflow.logs import run_step
-from seedflow.representations import Session
+from seedflow.recognition import train
+from seedflow.recognition.representations import Session
 
-fold = snakemake.params.fold
-raw = snakemake.input.raw
+fold, ingest = snakemake.params.fold, snakemake.input.ingest
 sessions = [
-    Session(s, k, Path(snakemake.input.features[i]), Path(raw[i]) if raw else None)
+    Session(s, k, Path(snakemake.input.features[i]), Path(ingest[i]) if ingest else None)
     for i, (s, k) in enumerate(fold.sessions)
 ]
 
@@ -25,9 +25,10 @@ def step():
     if keras_model:
         backend.log_devices()
     train.train_fold(
-        snakemake.wildcards.model, fold, sessions, Path(snakemake.output[0]).parent,
-        snakemake.params.recognition, checkpoint_dir=Path(snakemake.params.checkpoints),
-        preprocessing=snakemake.params.preprocessing)
+        model=snakemake.wildcards.model, fold=fold, sessions=sessions,
+        out_dir=Path(snakemake.output[0]).parent, spec=snakemake.params.spec,
+        checkpoint_dir=Path(snakemake.params.checkpoints),
+        preprocessing=snakemake.params.preparation.record())
 
 
 run_step(snakemake.log[0], step)

@@ -2,29 +2,28 @@
 
 from pathlib import Path
 
-from seedflow import augmentation, backend, train
+from seedflow import backend
 from seedflow.logs import run_step
-from seedflow.representations import Session
+from seedflow.recognition import train
+from seedflow.recognition.representations import Session
+from seedflow.synthesis.augmentation import Augmentation
 
 fold = snakemake.params.fold
-synthesis = snakemake.params.synthesis
 sessions = [Session(s, k, Path(snakemake.input.features[i]))
             for i, (s, k) in enumerate(fold.sessions)]
 checkpoints = Path(snakemake.params.checkpoints)
-generator_checkpoint = checkpoints.with_name(checkpoints.name + ".feature_gan.npz")
+augmentation = Augmentation(snakemake.params.augmentation,
+                            checkpoints.with_name(checkpoints.name + ".feature_gan.npz"))
 
 
 def step():
     backend.log_devices()
-    arm, model = snakemake.wildcards.arm, snakemake.wildcards.model
     train.train_fold(
-        model, fold, sessions, Path(snakemake.output[0]).parent,
-        # the synthesis settings join the checkpoint key: other synthetic data, new training
-        {**snakemake.params.recognition, "augmentation": {"arm": arm, **synthesis}},
-        checkpoint_dir=checkpoints, preprocessing=snakemake.params.preprocessing,
-        augment=lambda samples: augmentation.synthesize(
-            arm, model, samples, sessions[0].features, synthesis, generator_checkpoint))
-    generator_checkpoint.unlink(missing_ok=True)
+        model=snakemake.wildcards.model, fold=fold, sessions=sessions,
+        out_dir=Path(snakemake.output[0]).parent, spec=snakemake.params.spec,
+        checkpoint_dir=checkpoints, preprocessing=snakemake.params.preparation.record(),
+        augment=augmentation)
+    augmentation.checkpoint.unlink(missing_ok=True)
 
 
 backend.limit_threads(snakemake.threads)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import tempfile
 from pathlib import Path
 
@@ -13,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import mne  # noqa: E402
+
+from seedflow.atomic import replaced  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -100,10 +101,6 @@ def html_table(header: list[str], rows: list[list], note: str = "", small: bool 
 def save(report: mne.Report, out: Path) -> None:
     """Write the self-contained HTML file; only a complete file appears at ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.stem + ".tmp.html")
-    try:
+    with replaced(out, ending=".html") as tmp:
         report.save(tmp, overwrite=True, open_browser=False, verbose="error")
-        os.replace(tmp, out)
-    finally:
-        tmp.unlink(missing_ok=True)
     log.info("report written to %s (%.1f MB)", out, out.stat().st_size / 1e6)

@@ -9,8 +9,8 @@ import mne
 import numpy as np
 
 from seedflow.channels import eeg_info, positioned
-from seedflow.features import FeatureStore
 from seedflow.report.common import MIN_TOPOMAP_CHANNELS, no_topomap
+from seedflow.stores.features import FeatureStore
 
 TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quick
 CLASS_COLOURS = ("tab:red", "tab:gray", "tab:green", "tab:blue", "tab:orange", "tab:purple")

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-
-def read_history(path: Path) -> dict[str, np.ndarray]:
-    """Columns of a Keras CSVLogger file as float arrays ("NA" becomes NaN)."""
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
-
-    def number(text: str) -> float:
-        try:
-            return float(text)
-        except ValueError:
-            return float("nan")
-    return {key: np.array([number(r[key]) for r in rows]) for key in (rows[0] if rows else {})}
+from seedflow.history import read_history
 
 
 def fold_figure(fold_dir: Path) -> tuple[plt.Figure, dict]:

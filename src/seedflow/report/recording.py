@@ -9,7 +9,7 @@ import mne
 import numpy as np
 
 from seedflow.channels import eeg_info, positioned
-from seedflow.io.zarr_store import SessionStore
+from seedflow.stores.ingest import IngestStore
 
 # A channel whose excerpt amplitude is this many times above or below the median one is
 # listed as suspicious (a reviewer's cue, not a rejection rule).
@@ -38,7 +38,7 @@ def montage_figure(ch_names: list[str], sfreq: float) -> tuple[plt.Figure | None
     return fig, caption
 
 
-def read_excerpt(store: SessionStore, seconds: float) -> mne.io.RawArray:
+def read_excerpt(store: IngestStore, seconds: float) -> mne.io.RawArray:
     """The first ``seconds`` of the session as an MNE Raw (only those samples are read);
     bad: the channels flagged at ingest in the trials the excerpt covers."""
     stop = min(store.eeg.shape[1], max(1, int(round(seconds * store.sfreq))))
@@ -110,7 +110,7 @@ def psd_figure(raw: mne.io.BaseRaw) -> tuple[plt.Figure | None, str]:
     return fig, caption
 
 
-def quality_rows(store: SessionStore, raw: mne.io.BaseRaw,
+def quality_rows(store: IngestStore, raw: mne.io.BaseRaw,
                  nan_feature_share: np.ndarray) -> tuple[list[list], np.ndarray]:
     """One row per flagged channel (reasons) and each channel's excerpt amplitude (µV)."""
     data = raw.get_data() * 1e6
@@ -136,7 +136,7 @@ def quality_rows(store: SessionStore, raw: mne.io.BaseRaw,
     return rows, std
 
 
-def _bad_trials_of(store: SessionStore) -> dict[str, list[int]]:
+def _bad_trials_of(store: IngestStore) -> dict[str, list[int]]:
     """Channel -> the trials in which ingest found it flat or non-finite."""
     out: dict[str, list[int]] = {}
     for trial_id, names in zip(store.trial_ids, store.trial_bad_channels):
@@ -149,7 +149,7 @@ def _ids(ids) -> str:
     return ", ".join(str(i) for i in ids)
 
 
-def trial_quality_rows(store: SessionStore) -> list[list]:
+def trial_quality_rows(store: IngestStore) -> list[list]:
     """One row per trial with channels flagged at ingest: trial, label, what is bad."""
     return [[trial_id, store.class_names[label],
              f"every channel ({len(names)})" if trial_id in store.bad_trials

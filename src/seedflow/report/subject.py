@@ -7,25 +7,25 @@ from pathlib import Path
 
 import numpy as np
 
-from seedflow.features import FeatureStore
-from seedflow.io.zarr_store import SessionStore
 from seedflow.report import features, models, recording, synthetic
 from seedflow.report.common import add_figure, add_line_figure, html_table, new_report, save
+from seedflow.stores.features import FeatureStore
+from seedflow.stores.ingest import IngestStore
 
 
-def subject_report(subject: str, stores: list[Path], feature_stores: list[Path],
+def subject_report(*, subject: str, stores: list[Path], feature_stores: list[Path],
                    fold_dirs: list[Path], samples: Path | None, out: Path,
                    excerpt_seconds: float) -> None:
     """Write ``out``: one MNE report with every view of one subject's data and models
     (real vs synthetic EEG only when ``samples``, the GAN's samples, are given)."""
     report = new_report(f"seedflow · subject {subject}")
-    first = SessionStore.open(stores[0])
+    first = IngestStore.open(stores[0])
     fig, caption = recording.montage_figure(first.ch_names, first.sfreq)
     _add(report, fig, "Montage", ("montage",), caption)
 
     feature_data = [FeatureStore.open(p) for p in feature_stores]
     for store_path, feats in zip(stores, feature_data):
-        _session_sections(report, SessionStore.open(store_path), feats, excerpt_seconds)
+        _session_sections(report, IngestStore.open(store_path), feats, excerpt_seconds)
 
     fig, caption = features.de_topomaps(feature_data)
     caption = (f"All {len(feature_data)} session(s) of subject {subject}, "
@@ -78,7 +78,7 @@ def _add(report, fig, title: str, tags: tuple[str, ...], caption: str) -> None:
         add_figure(report, fig, title, tags, caption)
 
 
-def _session_sections(report, store: SessionStore, feats: FeatureStore,
+def _session_sections(report, store: IngestStore, feats: FeatureStore,
                       excerpt_seconds: float) -> None:
     session = store.attrs.get("session", "?")
     tags = ("recording", f"session-{session}")

@@ -6,15 +6,13 @@ import html
 import json
 from pathlib import Path
 
-import yaml
-
+from seedflow.history import read_history
 from seedflow.report import provenance, results, synthetic
 from seedflow.report.common import add_figure, html_table, new_report, save
-from seedflow.report.models import read_history
 
 
-def summary_report(metrics_path: Path, gan_dir: Path | None, first_store: Path, config: dict,
-                   sources: list[Path], out: Path) -> None:
+def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Path,
+                   configuration: str, sources: list[Path], out: Path) -> None:
     """Write ``out``: models × protocols, accuracy per subject, GAN (none when ``gan_dir``
     is None: synthesis off), config, provenance."""
     records = json.loads(metrics_path.read_text())
@@ -41,8 +39,8 @@ def summary_report(metrics_path: Path, gan_dir: Path | None, first_store: Path, 
     else:
         _synthesis_sections(report, records, gan_dir, first_store)
 
-    report.add_code(yaml.safe_dump(config, sort_keys=False), title="Configuration",
-                    language="yaml", tags=("provenance",))
+    report.add_code(configuration, title="Configuration", language="yaml",
+                    tags=("provenance",))
     report.add_html(html_table(["package", "version"], provenance.versions()),
                     title="Software versions", tags=("provenance",))
     report.add_html(html_table(["input file", "size (MB)", "SHA-256"],

@@ -12,8 +12,8 @@ import zarr
 
 from seedflow.channels import eeg_info, normalise, positioned
 from seedflow.errors import SeedflowError
-from seedflow.io.zarr_store import SessionStore
 from seedflow.report.common import MIN_TOPOMAP_CHANNELS, no_topomap
+from seedflow.stores.ingest import IngestStore
 
 SHOWN_CHANNELS = ("FZ", "CZ", "PZ", "OZ", "T7", "T8")
 TOPOMAP_RES = 40  # pixels across a head: enough for maps ~150 px wide, and quick
@@ -47,7 +47,7 @@ def read_real(stores: list[Path], n_samples: int, ch_names: list[str]) -> Window
     a window with a non-finite sample is left out and named in ``note``."""
     data, labels, meta, damaged, long_enough = [], [], None, [], False
     for path in stores:
-        store = SessionStore.open(path)
+        store = IngestStore.open(path)
         meta = meta or store
         index = [store.ch_names.index(ch) for ch in ch_names]
         for trial_id, start, stop, label in zip(store.trial_ids, store.trial_start,
@@ -75,7 +75,7 @@ def aligned(stores: list[Path], samples: Path) -> tuple[Windows, Windows]:
     """Real windows of ``stores`` and synthetic ones, on the channels both have."""
     synthetic = read_synthetic(samples)
     position = {normalise(ch): i for i, ch in enumerate(synthetic.ch_names)}
-    common = [ch for ch in SessionStore.open(stores[0]).ch_names if normalise(ch) in position]
+    common = [ch for ch in IngestStore.open(stores[0]).ch_names if normalise(ch) in position]
     if not common:
         raise SeedflowError(f"{samples}: no channel in common with {stores[0]}")
     synthetic.data = synthetic.data[:, [position[normalise(ch)] for ch in common]]

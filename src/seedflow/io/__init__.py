@@ -1,1 +1,0 @@
-"""Readers of the supported on-disk dataset layouts and the Zarr recording store."""

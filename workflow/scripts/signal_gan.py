@@ -1,0 +1,19 @@
+"""Snakemake adapter: train one signal GAN group, measure and export its samples."""
+
+from pathlib import Path
+
+from seedflow import backend
+from seedflow.logs import run_step
+from seedflow.synthesis import signal_gan
+
+
+def step():
+    backend.log_devices()
+    signal_gan.run(ingest=[Path(p) for p in snakemake.input],
+                   out_dir=Path(snakemake.output.fif).parent, spec=snakemake.params.spec,
+                   checkpoint=Path(snakemake.params.checkpoint),
+                   group=snakemake.wildcards.group)
+
+
+backend.limit_threads(snakemake.threads)
+run_step(snakemake.log[0], step)
