@@ -2,7 +2,7 @@
 
 For each length, writes a 62-channel 1000 Hz recording into the ingest Zarr layout (trials
 of 4 min, like SEED's), then runs in a fresh subprocess each:
-- ``seedflow``: ``seedflow.features.extract`` (Dask over Zarr, FFT zero-phase path) with
+- ``seedflow``: ``seedflow.features.extraction.extract`` (Dask over Zarr, FFT zero-phase path) with
   ``--workers`` threads, feature store written;
 - ``mne-memory``: the whole recording loaded into memory, then per trial and band
   ``mne.filter.filter_data`` (IIR: the same Butterworth, order 4, second-order sections,
@@ -47,7 +47,8 @@ def make_recording(path: Path, minutes: float, seed: int = 0) -> None:
     import zarr
 
     from seedflow.channels import SEED_62
-    from seedflow.io.zarr_store import COMPRESSOR, atomic_directory
+    from seedflow.atomic import atomic_directory
+    from seedflow.stores import COMPRESSOR
 
     if (path / "zarr.json").exists():
         return
@@ -83,14 +84,18 @@ def make_recording(path: Path, minutes: float, seed: int = 0) -> None:
 
 
 def run_seedflow(store: Path, out: Path, workers: int) -> dict:
-    from seedflow import features
+    from seedflow.features import extraction
+    from seedflow.features.scheduling import Scheduling
+    from seedflow.features.spec import FeatureSpec
+    from seedflow.stores.features import FeatureStore
 
-    spec = features.FeatureSpec(bands=features.DEFAULT_BANDS)
+    spec = FeatureSpec.from_config(_defaults())
     start = time.perf_counter()
-    features.extract(store, out / "features.zarr", spec, num_workers=workers)
+    extraction.extract(ingest=store, out=out / "features.zarr", spec=spec,
+                       scheduling=Scheduling.local(workers))
     wall = time.perf_counter() - start
     peak = _peak_rss_gib()  # before reading the result back for the comparison
-    stored = features.FeatureStore.open(out / "features.zarr")
+    stored = FeatureStore.open(out / "features.zarr")
     np.savez(out / "features.npz", de=stored.de, psd=stored.psd)
     return {"wall": wall, "peak_rss_gib": peak}
 
@@ -99,11 +104,11 @@ def run_mne(store: Path, out: Path, workers: int) -> dict:
     import mne
     import scipy.signal
 
-    from seedflow.features import DEFAULT_BANDS
-    from seedflow.io.zarr_store import SessionStore
+    from seedflow.stores.ingest import IngestStore
 
+    bands = _defaults()["features"]["bands"]
     start = time.perf_counter()
-    session = SessionStore.open(store)
+    session = IngestStore.open(store)
     data = session.eeg[:]
     win = int(SFREQ)
     de, psd = [], []
@@ -111,7 +116,7 @@ def run_mne(store: Path, out: Path, workers: int) -> dict:
         trial = data[:, lo_s:hi_s].astype(np.float64)
         n = trial.shape[1] // win
         bands_de = []
-        for lo, hi in DEFAULT_BANDS.values():
+        for lo, hi in bands.values():
             y = mne.filter.filter_data(trial, SFREQ, lo, hi, method="iir", n_jobs=1,
                                        iir_params=dict(order=4, ftype="butter", output="sos"),
                                        verbose=False)
@@ -121,12 +126,19 @@ def run_mne(store: Path, out: Path, workers: int) -> dict:
         freqs, p = scipy.signal.periodogram(trial[:, : n * win].reshape(len(trial), n, win),
                                             fs=SFREQ, window="hann", axis=2)
         psd.append(np.stack([p[..., (freqs >= lo) & (freqs < hi)].mean(axis=-1)
-                             for lo, hi in DEFAULT_BANDS.values()], axis=-1))
+                             for lo, hi in bands.values()], axis=-1))
     de = np.concatenate(de, axis=1).transpose(1, 0, 2)
     psd = np.concatenate(psd, axis=1).transpose(1, 0, 2)
     wall = time.perf_counter() - start
     np.savez(out / "features.npz", de=de, psd=psd)
     return {"wall": wall, "peak_rss_gib": _peak_rss_gib()}
+
+
+def _defaults() -> dict:
+    """The default config (config/config.yaml): the features the workflow computes."""
+    from seedflow import config
+
+    return config.load(HERE.parents[1] / "config" / "config.yaml")
 
 
 def _peak_rss_gib() -> float:
@@ -146,11 +158,13 @@ def child(method: str, store: Path, out: Path, workers: int) -> None:
 
 def interior_windows(store: Path) -> np.ndarray:
     """Windows whose filters never reach a trial edge (where edge padding differs)."""
-    from seedflow.features import DEFAULT_BANDS, band_filters, impulse_response_length
-    from seedflow.io.zarr_store import SessionStore
+    from seedflow.features.extraction import band_filters
+    from seedflow.features.preprocessing import impulse_response_length
+    from seedflow.stores.ingest import IngestStore
 
-    session = SessionStore.open(store)
-    reach = max(impulse_response_length(s) for s in band_filters(DEFAULT_BANDS, SFREQ, 4))
+    session = IngestStore.open(store)
+    bands = _defaults()["features"]["bands"]
+    reach = max(impulse_response_length(s) for s in band_filters(bands, SFREQ, 4))
     keep = []
     for lo, hi in zip(session.trial_start, session.trial_stop):
         starts = np.arange((hi - lo) // int(SFREQ)) * int(SFREQ)

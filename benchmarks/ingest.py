@@ -35,7 +35,7 @@ def write_recording(root: Path, minutes: float, sfreq: float) -> Path:
     import numpy as np
 
     from seedflow.channels import SEED_62
-    from seedflow.io import trial_table
+    from seedflow.datasets import trial_table
 
     names = [*SEED_62, "M1", "M2", "VEO", "HEO"]
     info = mne.create_info(names, sfreq, ["eeg"] * 64 + ["eog"] * 2)
@@ -100,32 +100,46 @@ def write_dreamer(root: Path) -> Path:
     return out
 
 
+def _config(dataset: dict) -> dict:
+    """The default config (config/config.yaml) reading ``dataset``."""
+    from seedflow import config
+
+    defaults = config.load(Path(__file__).resolve().parents[1] / "config" / "config.yaml")
+    return config.merge(defaults, {"dataset": dataset})
+
+
+def _ingest(config: dict, recording, root: Path) -> None:
+    """The workflow's ingest step for ``recording``."""
+    from seedflow import datasets
+    from seedflow.datasets.base import ReaderSpec
+    from seedflow.stores import ingest as ingest_store
+
+    source = datasets.open_source(ReaderSpec.from_config(config), recording)
+    ingest_store.write(source, root / "ses-1.zarr", chunk_seconds=10, attrs={})
+
+
 def ingest_dreamer(root: Path, subject: str) -> None:
     """The workflow's ingest step for one DREAMER subject (runs in the child)."""
     from seedflow import datasets
-    from seedflow.io import zarr_store
 
-    config = {"dataset": {"kind": "dreamer", "root": str(root)}}
+    config = _config({"kind": "dreamer", "root": str(root)})
     recording = next(r for r in datasets.recordings(config) if r.subject == subject)
-    source = datasets.open_source(config, recording)
-    zarr_store.write_session(source, root / "ses-1.zarr", chunk_seconds=10, attrs={})
+    _ingest(config, recording, root)
 
 
 def ingest(root: Path) -> None:
     """The workflow's ingest step on the benchmark recording (runs in the child)."""
     from seedflow import datasets
-    from seedflow.io import zarr_store
 
-    config = {"dataset": {"kind": "seed-ger", "root": str(root),
-                          "trial_table": str(root / "trial_table.tsv")}}
+    config = _config({"kind": "seed-ger", "root": str(root),
+                      "trial_table": str(root / "trial_table.tsv")})
     (recording,) = datasets.recordings(config)
-    source = datasets.open_source(config, recording)
-    zarr_store.write_session(source, root / "ses-1.zarr", chunk_seconds=10, attrs={})
+    _ingest(config, recording, root)
 
 
 def imports_only() -> None:
     from seedflow import datasets  # noqa: F401
-    from seedflow.io import zarr_store  # noqa: F401
+    from seedflow.stores import ingest  # noqa: F401
 
 
 def child_peak_mib(*args: str) -> tuple[float, float]:

@@ -36,7 +36,7 @@ class EpochTimes(keras.callbacks.Callback):
 
 
 def throughput(name: str, windows: int, batch_size: int, epochs: int, replicas: int):
-    from seedflow.batches import Batches
+    from seedflow.recognition.batches import Batches
 
     shape = SHAPES[name]
     n = windows // WINDOWS_PER_SAMPLE.get(name, 1)

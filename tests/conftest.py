@@ -11,8 +11,11 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from seedflow import simulate  # noqa: E402
-from seedflow.io import seed, zarr_store  # noqa: E402
+from seedflow import config as seedflow_config  # noqa: E402
+from seedflow.datasets import seed  # noqa: E402
+from seedflow.simulate import seed as simulate_seed  # noqa: E402
+from seedflow.simulate.signal import SimulationSpec  # noqa: E402
+from seedflow.stores import ingest as ingest_store  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "tiny.yaml"
@@ -27,21 +30,26 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True, text=True, env=env, timeout=1200)
 
 
-def write_seed_dataset(root: Path, spec: simulate.SimulationSpec) -> Path:
+def write_seed_dataset(root: Path, spec: SimulationSpec) -> Path:
     """Simulated Preprocessed_EEG folder for ``spec``; returns the folder."""
-    folder = root / "Preprocessed_EEG"
-    for subject in range(1, spec.subjects + 1):
-        for session in range(1, spec.sessions + 1):
-            simulate.write_seed_session(spec, subject, session,
-                                        folder / simulate.session_filename(subject, session))
-    simulate.write_seed_labels(spec, folder / "label.mat")
-    return folder
+    for relative in [rel for _, _, rel in simulate_seed.recordings(spec)]:
+        simulate_seed.write(spec, relative, root / relative)
+    simulate_seed.write(spec, simulate_seed.LABEL_FILE, root / simulate_seed.LABEL_FILE)
+    return root / seed.FOLDER
+
+
+def simulation_spec(**fields) -> SimulationSpec:
+    """A simulated dataset: the fields given, the others as config/config.yaml's
+    ``simulation`` section."""
+    config = seedflow_config.load(REPO / "config" / "config.yaml")
+    config["simulation"].update(fields)
+    return SimulationSpec.from_config(config)
 
 
 @pytest.fixture(scope="session")
-def tiny_spec() -> simulate.SimulationSpec:
-    return simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=6,
-                                   trial_seconds=30, effect_size=2.0, seed=7)
+def tiny_spec() -> SimulationSpec:
+    return simulation_spec(subjects=1, sessions=1, trials_per_session=6, trial_seconds=30,
+                           effect_size=2.0, seed=7)
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +59,11 @@ def seed_folder(tmp_path_factory, tiny_spec) -> Path:
 
 @pytest.fixture(scope="session")
 def session_store_path(tmp_path_factory, seed_folder, tiny_spec) -> Path:
-    source = seed.open_session(seed_folder / simulate.session_filename(1, 1),
+    source = seed.open_session(seed_folder / simulate_seed.session_filename(1, 1),
                                seed_folder / "label.mat", sfreq=tiny_spec.sfreq)
-    out = tmp_path_factory.mktemp("zarr") / "ses-1.zarr"
-    zarr_store.write_session(source, out, chunk_seconds=7,
-                             attrs={"subject": "1", "session": "1", "dataset": "simulated"})
+    out = tmp_path_factory.mktemp("ingest") / "ses-1.zarr"
+    ingest_store.write(source, out, chunk_seconds=7,
+                       attrs={"subject": "1", "session": "1", "dataset": "simulated"})
     return out
 
 

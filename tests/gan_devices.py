@@ -22,13 +22,15 @@ if keras.backend.backend() == "tensorflow" and n_devices > 1:
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * n_devices)
 
-from seedflow import backend, gan, gan_training  # noqa: E402
+from seedflow import backend  # noqa: E402
+from seedflow.synthesis import networks  # noqa: E402
+from seedflow.synthesis import training  # noqa: E402
 
 backend.seed_everything(0)
-devices = gan_training.Devices(n_devices)
+devices = training.Devices(n_devices)
 with devices.scope():
-    trainer = gan.WGANGP(gan.build_generator(4, 2, 16, 3, width=8),
-                         gan.build_critic(16, 3, 2, width=8), 4, n_critic=1)
+    trainer = networks.WGANGP(networks.build_generator(4, 2, 16, 3, width=8),
+                         networks.build_critic(16, 3, 2, width=8), 4, n_critic=1)
 if initial != "new":
     with np.load(initial) as saved:
         for i, variable in enumerate(trainer.variables()):
@@ -37,7 +39,7 @@ before = [keras.ops.convert_to_numpy(v.value) for v in trainer.variables()]
 rng = np.random.default_rng(1)
 x = rng.standard_normal((8, 16, 3)).astype(np.float32)
 y = np.array([0, 1] * 4, dtype=np.int32)
-history = gan_training.train(trainer, devices, x, y, epochs=1, batch_size=8, seed=0,
+history = training.train(trainer, devices, x, y, epochs=1, batch_size=8, seed=0,
                              checkpoint=Path(checkpoint), fingerprint="test")
 after = [keras.ops.convert_to_numpy(v.value) for v in trainer.variables()]
 np.savez(out, **{f"v{i}": a for i, a in enumerate(before)},

@@ -6,23 +6,28 @@ from pathlib import Path
 
 from conftest import write_seed_dataset
 
-from seedflow import features, simulate
-from seedflow.io import seed, zarr_store
-from seedflow.representations import Session
+from seedflow.features import extraction
+from seedflow.simulate import seed as simulate_seed
+from seedflow.simulate.signal import SimulationSpec
+from seedflow.datasets import seed
+from seedflow.stores import ingest as ingest_store
+from seedflow.recognition.representations import Session
+from specs import feature_spec
+from specs import BANDS
 
 
-def make_sessions(root: Path, spec: simulate.SimulationSpec) -> list[Session]:
+def make_sessions(root: Path, spec: SimulationSpec) -> list[Session]:
     """Simulate ``spec`` in SEED's layout, ingest and extract features of every session."""
     folder = write_seed_dataset(root, spec)
     sessions = []
     for subject in range(1, spec.subjects + 1):
         for session in range(1, spec.sessions + 1):
-            source = seed.open_session(folder / simulate.session_filename(subject, session),
+            source = seed.open_session(folder / simulate_seed.session_filename(subject, session),
                                        folder / "label.mat", sfreq=spec.sfreq)
-            raw = root / "zarr" / f"sub-{subject}" / f"ses-{session}.zarr"
-            zarr_store.write_session(source, raw, chunk_seconds=10, attrs={
+            raw = root / "ingest" / f"sub-{subject}" / f"ses-{session}.zarr"
+            ingest_store.write(source, raw, chunk_seconds=10, attrs={
                 "subject": str(subject), "session": str(session), "dataset": "simulated"})
             out = root / "features" / f"sub-{subject}" / f"ses-{session}.zarr"
-            features.extract(raw, out, features.FeatureSpec(bands=features.DEFAULT_BANDS))
+            extraction.extract(ingest=raw, out=out, spec=feature_spec(bands=BANDS))
             sessions.append(Session(str(subject), str(session), out, raw))
     return sessions

@@ -5,19 +5,20 @@ import mne
 import numpy as np
 import pytest
 
-from layouts import as_real, write_simulated
+from layouts import as_real, open_source, recordings_of, write_simulated
 from seedflow import datasets
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError, SeedflowError
-from seedflow.io import dreamer, mne_raw, seed_iv, trial_table, zarr_store
-from seedflow.io.zarr_store import SessionStore
+from seedflow.datasets import dreamer, mne_raw, seed_iv, trial_table
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
 
 TABLE_HEADER = "session\ttrial\tstart_s\tend_s\tlabel\n"
 
 
 def _ingest(config, out, index=0):
-    recording = datasets.recordings(config)[index]
-    zarr_store.write_session(datasets.open_source(config, recording), out, chunk_seconds=1,
+    recording = recordings_of(config)[index]
+    ingest_store.write(open_source(config, recording), out, chunk_seconds=1,
                              attrs={})
 
 
@@ -48,12 +49,12 @@ def _seed_ger(tmp_path, table_text=TABLE_HEADER + "1\t1\t0.5\t2\tpositive\n", **
 
 def test_unknown_kind_names_the_key():
     with pytest.raises(SeedflowError, match="dataset.kind: unknown kind 'seed-vi'"):
-        datasets.recordings({"dataset": {"kind": "seed-vi", "root": "x"}})
+        recordings_of({"dataset": {"kind": "seed-vi", "root": "x"}})
 
 
 def test_truncated_seed_iv_file(tmp_path):
     config = as_real(write_simulated(tmp_path / "d", "seed-iv"), "seed-iv")
-    path = datasets.recordings(config)[0].path
+    path = recordings_of(config)[0].path
     path.write_bytes(path.read_bytes()[:20000])
     _assert_fails(config, tmp_path, rf"{path.name}: truncated: its variables need \d+ bytes, "
                                     r"the file has 20000")
@@ -81,7 +82,7 @@ def test_missing_dreamer_file_and_seed_iv_folder(tmp_path):
 def test_missing_or_malformed_trial_table(tmp_path):
     with pytest.raises(SeedflowError, match="dataset.trial_table: required for dataset.kind "
                                             "'seed-fra'"):
-        datasets.recordings({"dataset": {"kind": "seed-fra", "root": str(tmp_path)}})
+        recordings_of({"dataset": {"kind": "seed-fra", "root": str(tmp_path)}})
     config = _seed_ger(tmp_path)
     (tmp_path / "trials.tsv").unlink()
     _assert_fails(config, tmp_path, "trials.tsv: trial table not found")
@@ -127,7 +128,7 @@ def test_wrong_sampling_rate(tmp_path):
 def test_nan_channel_is_flagged_and_reported(tmp_path, caplog):
     config = _seed_ger(tmp_path, nan_channel=SEED_62.index("PZ"))
     _ingest(config, tmp_path / "out.zarr")
-    assert SessionStore.open(tmp_path / "out.zarr").bad_channels == ["PZ"]
+    assert IngestStore.open(tmp_path / "out.zarr").bad_channels == ["PZ"]
     assert "bad channels (flat or non-finite): PZ" in caplog.text
 
 

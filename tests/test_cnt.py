@@ -11,8 +11,10 @@ import pytest
 from conftest import REPO
 from seedflow import datasets
 from seedflow.errors import DatasetError
-from seedflow.io import mne_raw, zarr_store
-from seedflow.io.zarr_store import SessionStore
+from seedflow.datasets import mne_raw
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
+from layouts import recordings_of, open_source
 
 _CANDIDATES = [Path(os.environ.get("SEEDFLOW_TEST_CNT", "/nonexistent")),
                REPO.parent / "shared" / "data" / "mne-testing-data" / "scan41_short.cnt",
@@ -35,11 +37,11 @@ def test_cnt_trials_ingest_block_by_block(tmp_path):
     config = {"dataset": {"kind": "mne", "root": str(tmp_path), "cnt_data_format": "int16",
                           "channels": ["1", "2", "HEOG", "LEFT_EAR"],
                           "event_labels": {"sad": "negative", "happy": "positive"}}}
-    (recording,) = datasets.recordings(config)
-    source = datasets.open_source(config, recording)
-    zarr_store.write_session(source, tmp_path / "s.zarr", chunk_seconds=0.5, attrs={},
+    (recording,) = recordings_of(config)
+    source = open_source(config, recording)
+    ingest_store.write(source, tmp_path / "s.zarr", chunk_seconds=0.5, attrs={},
                              block_seconds=1.0)
-    store = SessionStore.open(tmp_path / "s.zarr")
+    store = IngestStore.open(tmp_path / "s.zarr")
     raw = mne.io.read_raw_cnt(CNT, data_format="int16", verbose="error")
     assert store.sfreq == 400 and store.ch_names == ["1", "2", "HEOG", "LEFT_EAR"]
     assert store.trial_start == [0, 1000] and store.trial_stop == [1000, 2200]
@@ -60,9 +62,9 @@ def test_seed_v_reader_rejects_a_recording_that_is_not_seed_v(tmp_path):
     (tmp_path / "EEG_raw").mkdir()
     (tmp_path / "EEG_raw" / "41_1_20200101.cnt").symlink_to(CNT)
     config = {"dataset": {"kind": "seed-v", "root": str(tmp_path), "cnt_data_format": "int16"}}
-    (recording,) = datasets.recordings(config)
+    (recording,) = recordings_of(config)
     with pytest.raises(DatasetError, match="sampling rate is 400 Hz, expected 1000 Hz"):
-        datasets.open_source(config, recording)
+        open_source(config, recording)
 
 
 def test_cnt_over_2_gb_needs_the_sample_size(tmp_path):

@@ -44,3 +44,15 @@ def test_bad_key_or_value_names_the_key(defaults, change, key):
     change(bad)
     with pytest.raises(SeedflowError, match=f"key '{key}'"):
         config.validate(bad, SCHEMA)
+
+
+def test_schema_lists_exactly_the_registered_dataset_kinds():
+    """The registry of kinds (each module of seedflow.datasets defining KIND) is the one
+    list of kinds: the schema's enums must name the same ones."""
+    from seedflow import datasets
+
+    properties = yaml.safe_load(SCHEMA.read_text())["properties"]
+    assert sorted(properties["dataset"]["properties"]["kind"]["enum"]) == sorted(
+        [datasets.SIMULATED, *datasets.kinds()])
+    assert sorted(properties["simulation"]["properties"]["layout"]["enum"]) == sorted(
+        datasets.simulated_kinds())

@@ -125,4 +125,4 @@ def test_tiny_workflow_runs_inside_the_image(docker_env, image, tmp_path):
     assert "Software versions" in (results / "summary" / "report.html").read_text()
     assert (results / "reports" / "sub-1.html").is_file()
     assert (results / "features" / "sub-1" / "ses-1.zarr" / "de").is_dir()
-    assert (results / "synthetic" / "gan" / "pooled" / "quality.json").is_file()
+    assert (results / "synthetic" / "signal_gan" / "pooled" / "quality.json").is_file()

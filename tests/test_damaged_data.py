@@ -10,15 +10,25 @@ import pytest
 import scipy.io
 from conftest import write_seed_dataset
 
-from seedflow import features, metrics, protocols, simulate, train
+from seedflow.features import extraction, preprocessing
+from seedflow.recognition import metrics
+from seedflow.recognition import protocols
+from seedflow.simulate import seed as simulate_seed
+from seedflow.recognition import train
 from seedflow.channels import SEED_62
 from seedflow.errors import SeedflowError
-from seedflow.features import FeatureStore
-from seedflow.io import seed, zarr_store
-from seedflow.io.zarr_store import SessionStore
-from seedflow.representations import Session
+from seedflow.stores.features import FeatureStore
+from seedflow.datasets import seed
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
+from seedflow.recognition.representations import Session
+from specs import feature_spec
+from specs import BANDS
+from conftest import simulation_spec
+from specs import train_spec
+from specs import protocol_spec
 
-SPEC = simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=15,
+SPEC = simulation_spec(subjects=1, sessions=1, trials_per_session=15,
                                trial_seconds=20, effect_size=2.0, seed=3)
 SETTINGS = {"seed": 0, "train_trials": 9, "learning_rate": 1e-3, "epochs": 1,
             "batch_size": 64, "sequence_windows": 5}
@@ -32,7 +42,7 @@ def damaged_session(root, damage: dict, folder=None, spec=SPEC) -> Session:
     """A simulated SEED session (a copy of ``folder``'s, or simulated afresh) with NaN written
     into its .mat (trial -> (channels, samples)), ingested and taken through features."""
     source = folder or write_seed_dataset(root / "simulated", spec)
-    name = simulate.session_filename(1, 1)
+    name = simulate_seed.session_filename(1, 1)
     mat = {k: v for k, v in scipy.io.loadmat(source / name).items() if not k.startswith("__")}
     for trial, (channels, samples) in damage.items():
         (key,) = [k for k in mat if k.endswith(f"_eeg{trial}")]
@@ -41,10 +51,10 @@ def damaged_session(root, damage: dict, folder=None, spec=SPEC) -> Session:
     path.parent.mkdir(parents=True)
     scipy.io.savemat(path, mat, format="5")
     raw, out = root / "ses-1.zarr", root / "features.zarr"
-    zarr_store.write_session(seed.open_session(path, source / "label.mat", sfreq=spec.sfreq),
+    ingest_store.write(seed.open_session(path, source / "label.mat", sfreq=spec.sfreq),
                              raw, chunk_seconds=10,
                              attrs={"subject": "1", "session": "1", "dataset": "simulated"})
-    features.extract(raw, out, features.FeatureSpec(bands=features.DEFAULT_BANDS))
+    extraction.extract(ingest=raw, out=out, spec=feature_spec(bands=BANDS))
     return Session("1", "1", out, raw)
 
 
@@ -78,8 +88,8 @@ def test_nan_samples_spoil_only_their_channel_within_the_filters_reach(clean, na
     # F2's DE of band b is NaN exactly in the windows within that filter's reach of samples
     # 1000-1199 of trial 3; its other values equal the clean ones.
     start = got.window_start[trial] - got.window_start[trial][0]
-    depths = [features.impulse_response_length(sos) for sos in
-              features.band_filters(features.DEFAULT_BANDS, 200.0, 4)]
+    depths = [preprocessing.impulse_response_length(sos) for sos in
+              extraction.band_filters(BANDS, 200.0, 4)]
     for b, depth in enumerate(depths):
         reached = (start - depth < 1200) & (start + 200 + depth > 1000)
         de = got.de[trial, F2, b]
@@ -93,14 +103,14 @@ def test_nan_samples_spoil_only_their_channel_within_the_filters_reach(clean, na
 
 
 def test_200_nan_samples_drop_no_window_and_keep_the_split(clean, nan_200, tmp_path):
-    ref = train.fold_samples("svm", FOLD, [clean], SETTINGS)
-    got = train.fold_samples("svm", FOLD, [nan_200], SETTINGS)
+    ref = train.fold_samples(FOLD, [clean], train_spec("svm", SETTINGS, FOLD.protocol))
+    got = train.fold_samples(FOLD, [nan_200], train_spec("svm", SETTINGS, FOLD.protocol))
     assert len(got[0]) == len(ref[0]) == 300
     for mask_ref, mask_got in zip(ref[1:], got[1:]):
         assert np.array_equal(mask_ref, mask_got)
     assert sorted(set(got[0].trial_id[got[3]])) == list(range(10, 16))
-    result = train.train_fold("svm", FOLD, [nan_200], tmp_path / "svm", SETTINGS)
-    expected = train.train_fold("svm", FOLD, [clean], tmp_path / "clean", SETTINGS)
+    result = train.train_fold(model="svm", fold=FOLD, sessions=[nan_200], out_dir=tmp_path / "svm", spec=train_spec("svm", SETTINGS, FOLD.protocol))
+    expected = train.train_fold(model="svm", fold=FOLD, sessions=[clean], out_dir=tmp_path / "clean", spec=train_spec("svm", SETTINGS, FOLD.protocol))
     assert result["chance_level"] == expected["chance_level"] == pytest.approx(1 / 3)
     assert result["n_test_windows"] == expected["n_test_windows"] == 120
     quality = json.loads((tmp_path / "svm" / "metrics.json").read_text())["data_quality"]
@@ -114,8 +124,8 @@ def test_200_nan_samples_drop_no_window_and_keep_the_split(clean, nan_200, tmp_p
 
 @pytest.mark.parametrize("model", ["lstm", "tsception"])
 def test_models_impute_missing_values_and_keep_every_window(model, clean, nan_200, tmp_path):
-    result = train.train_fold(model, FOLD, [nan_200], tmp_path, SETTINGS)
-    samples = train.fold_samples(model, FOLD, [clean], SETTINGS)[0]
+    result = train.train_fold(model=model, fold=FOLD, sessions=[nan_200], out_dir=tmp_path, spec=train_spec(model, SETTINGS, FOLD.protocol))
+    samples = train.fold_samples(FOLD, [clean], train_spec(model, SETTINGS, FOLD.protocol))[0]
     assert result["n_train_windows"] + result["n_test_windows"] == len(samples)
     probabilities = np.loadtxt(tmp_path / "predictions.csv", delimiter=",", skiprows=1,
                                usecols=(6, 7, 8))
@@ -124,13 +134,13 @@ def test_models_impute_missing_values_and_keep_every_window(model, clean, nan_20
 
 
 def test_trial_of_all_nan_is_left_out_on_its_side_and_named(all_nan, tmp_path):
-    store = SessionStore.open(all_nan.raw)
+    store = IngestStore.open(all_nan.ingest)
     assert store.bad_trials == [3, 12] and store.bad_channels == []
     assert store.trial_bad_channels[2] == sorted(SEED_62) and store.trial_bad_channels[0] == []
-    samples, train_mask, _, test = train.fold_samples("svm", FOLD, [all_nan], SETTINGS)
+    samples, train_mask, _, test = train.fold_samples(FOLD, [all_nan], train_spec("svm", SETTINGS, FOLD.protocol))
     assert sorted(set(samples.trial_id[train_mask])) == [1, 2, 4, 5, 6, 7, 8, 9]
     assert sorted(set(samples.trial_id[test])) == [10, 11, 13, 14, 15]
-    result = train.train_fold("svm", FOLD, [all_nan], tmp_path, SETTINGS)
+    result = train.train_fold(model="svm", fold=FOLD, sessions=[all_nan], out_dir=tmp_path, spec=train_spec("svm", SETTINGS, FOLD.protocol))
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["chance_level"] == pytest.approx(1 / 3)  # 6 test trials, 2 per class
     assert saved["chance_level_evaluated"] == pytest.approx(40 / 100)
@@ -149,10 +159,10 @@ def test_trial_of_all_nan_is_left_out_on_its_side_and_named(all_nan, tmp_path):
 
 def test_fold_without_a_usable_test_window_is_one_error(all_nan, tmp_path):
     settings = {**SETTINGS, "session_folds": 15}
-    fold = protocols.folds("subject_dependent", [("1", "1")], settings)[11]
+    fold = protocols.folds([("1", "1")], protocol_spec("subject_dependent", settings))[11]
     with pytest.raises(SeedflowError, match=r"fold sub-1_ses-1_fold-12: no usable test sample; "
                                             r"its test trials: sub-1 ses-1 trial 12 \(0 of 20"):
-        train.train_fold("svm", fold, [all_nan], tmp_path, settings)
+        train.train_fold(model="svm", fold=fold, sessions=[all_nan], out_dir=tmp_path, spec=train_spec("svm", settings, fold.protocol))
 
 
 def test_feature_synthesis_imputes_what_it_can_and_counts_what_it_leaves_out(nan_200,
@@ -160,7 +170,7 @@ def test_feature_synthesis_imputes_what_it_can_and_counts_what_it_leaves_out(nan
     """The feature GAN and mixup read DE as the models do: 19 windows of F2 with a NaN band
     are kept with the training mean of that (channel, band) entry; the windows of trials 3
     and 12, lost on every channel, are left out; quality.json counts both."""
-    from seedflow.feature_synthesis import load_de
+    from seedflow.synthesis.feature_gan import load_de
 
     data, _, quality = load_de([nan_200.features], train_trials=9)
     assert len(data["train"][1]) == 9 * 20 and len(data["heldout"][1]) == 6 * 20
@@ -183,34 +193,34 @@ def test_feature_synthesis_imputes_what_it_can_and_counts_what_it_leaves_out(nan
 
 
 def test_gan_never_draws_a_window_with_nan(all_nan):
-    from seedflow.synthesis import real_windows
+    from seedflow.synthesis.signal_gan import real_windows
 
-    windows, _ = real_windows([all_nan.raw], 9, 2.0, 5, seed=0)
+    windows, _ = real_windows([all_nan.ingest], 9, 2.0, 5, seed=0)
     assert all(np.isfinite(x).all() for x, _ in windows.values())
     assert len(windows["train"][1]) == 8 * 5 and len(windows["heldout"][1]) == 5 * 5
 
 
 def test_subject_report_builds_with_an_all_nan_trial_and_every_channel_bad(tmp_path):
     from seedflow.report import subject_report
-    from seedflow.synthesis import write_samples
+    from seedflow.stores.samples import write_windows as write_samples
 
-    spec = simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=6,
+    spec = simulation_spec(subjects=1, sessions=1, trials_per_session=6,
                                    trial_seconds=15, effect_size=2.0, seed=4)
     # Trial 1 (the excerpt) lost on every channel, and every channel bad in another trial.
     damage = {t: ([c for c in range(62) if c % 5 == t - 2], slice(100, 150))
               for t in range(2, 7)}
     damage[1] = (slice(None), slice(None))
     session = damaged_session(tmp_path, damage, spec=spec)
-    store = SessionStore.open(session.raw)
+    store = IngestStore.open(session.ingest)
     samples = tmp_path / "samples.zarr"
     write_samples(samples, np.random.default_rng(0).standard_normal((6, 200, 62)).astype(
         np.float32) * 1e-5, np.repeat([0, 1, 2], 2), {"sfreq": store.sfreq,
                                                       "ch_names": store.ch_names,
                                                       "class_names": store.class_names})
     fold_dir = tmp_path / "fold"
-    train.train_fold("svm", FOLD, [session], fold_dir, {**SETTINGS, "train_trials": 3})
+    train.train_fold(model="svm", fold=FOLD, sessions=[session], out_dir=fold_dir, spec=train_spec("svm", {**SETTINGS, "train_trials": 3}, FOLD.protocol))
     out = tmp_path / "sub-1.html"
-    subject_report("1", [session.raw], [session.features], [fold_dir], samples, out, 5.0)
+    subject_report("1", [session.ingest], [session.features], [fold_dir], samples, out, 5.0)
     text = out.read_text()
     assert store.bad_channels == sorted(SEED_62) and store.bad_trials == [1]
     assert "No PSD: no channel has finite, non-flat samples in the excerpt" in text

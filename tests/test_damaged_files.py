@@ -18,12 +18,14 @@ import scipy.io
 import zarr
 
 from conftest import REPO
-from layouts import write_simulated
-from seedflow import datasets, simulate
+from layouts import open_source, write_simulated
+from seedflow import datasets
+from seedflow.simulate import seed as simulate_seed
 from seedflow.errors import DatasetError, SeedflowError
 from seedflow.channels import normalise
-from seedflow.io import seed, zarr_store
-from seedflow.io.zarr_store import SessionStore
+from seedflow.datasets import seed
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
 
 _SHARED = [REPO.parent / "shared" / "data" / "mne-testing-data",
            Path("/work/shared/data/mne-testing-data")]
@@ -77,7 +79,7 @@ def _ingest(path: Path, out: Path, events: Path | None = None, **dataset) -> Non
                           **dataset},
               "simulation": {}}
     recording = datasets.Recording("1", "1", path, (events,) if events else ())
-    zarr_store.write_session(datasets.open_source(config, recording), out, chunk_seconds=1,
+    ingest_store.write(open_source(config, recording), out, chunk_seconds=1,
                              attrs={})
 
 
@@ -105,7 +107,7 @@ def _noise(n: int, seed: int = 1) -> bytes:
 
 def _assert_whole(store_path: Path, path: Path, n_times: int, **read) -> None:
     """The store holds every sample of the recording, as MNE reads it whole."""
-    store = SessionStore.open(store_path)
+    store = IngestStore.open(store_path)
     raw = mne.io.read_raw(path, preload=True, verbose="error", **read)
     names = {normalise(name): name for name in raw.ch_names}
     expected = raw.get_data(picks=[names[normalise(name)] for name in store.ch_names])
@@ -120,7 +122,7 @@ def test_intact_recording_ingests_every_sample(tmp_path, fmt):
     path = _recording(tmp_path, fmt)
     _ingest(path, tmp_path / "s.zarr")
     _assert_whole(tmp_path / "s.zarr", path, int(20 * SFREQ))
-    assert SessionStore.open(tmp_path / "s.zarr").labels == [0, 1, 0]
+    assert IngestStore.open(tmp_path / "s.zarr").labels == [0, 1, 0]
 
 
 @needs_shared
@@ -358,9 +360,9 @@ SEED_DAMAGE = {  # (how, what the error says) per MATLAB file kind
 @pytest.mark.parametrize("kind", sorted(SEED_DAMAGE))
 def test_damaged_seed_file_stops_before_ingest(tmp_path, seed_labels, kind):
     intact = _seed_file(tmp_path / "intact.mat", kind)
-    zarr_store.write_session(seed.open_session(intact, seed_labels), tmp_path / "s.zarr",
+    ingest_store.write(seed.open_session(intact, seed_labels), tmp_path / "s.zarr",
                              chunk_seconds=1, attrs={})
-    np.testing.assert_array_equal(SessionStore.open(tmp_path / "s.zarr").eeg[:],
+    np.testing.assert_array_equal(IngestStore.open(tmp_path / "s.zarr").eeg[:],
                                   (np.hstack(list(SEED_TRIALS.values())) * 1e-6)
                                   .astype(np.float32))
     for damage, problem in SEED_DAMAGE[kind]:
@@ -377,7 +379,7 @@ def test_full_disk_is_one_error_and_keeps_the_existing_store(tmp_path, seed_labe
                                                              monkeypatch):
     path = _seed_file(tmp_path / "1_20200101.mat", "v5")
     out = tmp_path / "ses-1.zarr"
-    zarr_store.write_session(seed.open_session(path, seed_labels), out, chunk_seconds=1,
+    ingest_store.write(seed.open_session(path, seed_labels), out, chunk_seconds=1,
                              attrs={"run": "first"})
     writes = []
 
@@ -394,11 +396,11 @@ def test_full_disk_is_one_error_and_keeps_the_existing_store(tmp_path, seed_labe
         with pytest.raises(SeedflowError, match=f"{re.escape(target.name)}: no space left on "
                                                 f"device while writing it; nothing was "
                                                 f"written"):
-            zarr_store.write_session(seed.open_session(path, seed_labels), target,
+            ingest_store.write(seed.open_session(path, seed_labels), target,
                                      chunk_seconds=1, attrs={"run": "second"})
         assert not target.with_name(target.name + ".tmp").exists()
     assert not (tmp_path / "new.zarr").exists()
-    assert SessionStore.open(out).attrs["run"] == "first"
+    assert IngestStore.open(out).attrs["run"] == "first"
 
 
 # ---- simulated files are reproducible ------------------------------------------------------
@@ -416,9 +418,9 @@ def test_simulated_mat_files_are_the_same_bytes_in_every_run(tmp_path, monkeypat
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     if layout == "seed":
         recording = tmp_path / "a" / files[0]
-        simulate.write_seed_features(recording, tmp_path / "f1.mat", sfreq=200)
+        simulate_seed.write_features(recording, tmp_path / "f1.mat", sfreq=200)
         monkeypatch.undo()
-        simulate.write_seed_features(recording, tmp_path / "f2.mat", sfreq=200)
+        simulate_seed.write_features(recording, tmp_path / "f2.mat", sfreq=200)
         assert (tmp_path / "f1.mat").read_bytes() == (tmp_path / "f2.mat").read_bytes()
 
 

@@ -5,13 +5,17 @@ import pytest
 import scipy.signal
 import zarr
 
-from seedflow import features
+from seedflow.features import extraction
 from seedflow.errors import SeedflowError
-from seedflow.features import FeatureSpec, FeatureStore
-from seedflow.io.zarr_store import SessionStore
+from seedflow.features.spec import FeatureSpec
+from seedflow.stores.features import FeatureStore
+from seedflow.stores.ingest import IngestStore
+from specs import config_with, feature_spec
+from specs import BANDS
+from seedflow.features.scheduling import Scheduling
 
 # Blocks of 3 windows, raised to the filters' reach (12.2 s): several blocks per long trial.
-SPEC = FeatureSpec(bands=features.DEFAULT_BANDS, window_seconds=1.0, windows_per_chunk=3)
+SPEC = feature_spec(bands=BANDS, window_seconds=1.0, windows_per_chunk=3)
 
 
 def _store(tmp_path, data, lengths, sfreq=200.0, chunk=250, bad=()):
@@ -24,7 +28,7 @@ def _store(tmp_path, data, lengths, sfreq=200.0, chunk=250, bad=()):
                        labels=[k % 3 for k in range(len(lengths))],
                        class_names=["a", "b", "c"], bad_channels=list(bad), subject="1",
                        session="1")
-    return SessionStore.open(tmp_path / "s.zarr")
+    return IngestStore.open(tmp_path / "s.zarr")
 
 
 def _pink(rng, shape):
@@ -39,10 +43,10 @@ def _reference(store, spec):
     de, psd = [], []
     for start, stop in zip(store.trial_start, store.trial_stop):
         trial = store.eeg[:, start:stop].astype(np.float64)
-        n = features.n_windows(trial.shape[1], win, hop)
+        n = extraction.n_windows(trial.shape[1], win, hop)
         idx = np.arange(n)[:, None] * hop + np.arange(win)
         bands_de = []
-        for sos in features.band_filters(spec.bands, sfreq, spec.filter_order):
+        for sos in extraction.band_filters(spec.bands, sfreq, spec.filter_order):
             y = scipy.signal.sosfiltfilt(sos, trial, axis=1)[:, idx]
             bands_de.append(0.5 * np.log(2 * np.pi * np.e * y.var(axis=2)))
         de.append(np.stack(bands_de, axis=-1))
@@ -66,9 +70,9 @@ def _check(result, store, spec):
 def test_equals_in_memory_reference_across_chunk_boundaries(tmp_path, lengths, method):
     data = _pink(np.random.default_rng(0), (4, sum(lengths)))
     store = _store(tmp_path, data, np.array(lengths))
-    spec = FeatureSpec(bands=features.DEFAULT_BANDS, windows_per_chunk=3,
+    spec = feature_spec(bands=BANDS, windows_per_chunk=3,
                        filter_method=method)
-    result = features.compute_session(store, spec, num_workers=2)
+    result = extraction.compute_session(store, spec, Scheduling.local(2))
     assert result["de"].shape == (sum(n // 200 for n in lengths), 4, 5)
     _check(result, store, spec)
 
@@ -76,7 +80,7 @@ def test_equals_in_memory_reference_across_chunk_boundaries(tmp_path, lengths, m
 def test_processes_scheduler_gives_the_same_features(tmp_path):
     lengths = np.array([6_000, 3_000])
     store = _store(tmp_path, _pink(np.random.default_rng(7), (2, lengths.sum())), lengths)
-    _check(features.compute_session(store, SPEC, scheduler="processes", num_workers=2),
+    _check(extraction.compute_session(store, SPEC, Scheduling("processes", 2, None, None)),
            store, SPEC)
 
 
@@ -84,23 +88,23 @@ def test_equals_reference_at_1000_hz_with_overlapping_windows(tmp_path):
     lengths = np.array([95_500, 41_000])  # depth 12 171 samples: 4 and 2 blocks
     store = _store(tmp_path, _pink(np.random.default_rng(1), (3, lengths.sum())), lengths,
                    sfreq=1000.0, chunk=7_000)
-    spec = FeatureSpec(bands=features.DEFAULT_BANDS, window_seconds=1.0,
+    spec = feature_spec(bands=BANDS, window_seconds=1.0,
                        overlap_seconds=0.25, windows_per_chunk=5)
-    _check(features.compute_session(store, spec, num_workers=2), store, spec)
+    _check(extraction.compute_session(store, spec, Scheduling.local(2)), store, spec)
 
 
 def test_equals_reference_on_simulated_session(session_store_path):
-    store = SessionStore.open(session_store_path)  # 62 channels, 30 s trials, 7 s chunks
-    _check(features.compute_session(store, SPEC, num_workers=2), store, SPEC)
+    store = IngestStore.open(session_store_path)  # 62 channels, 30 s trials, 7 s chunks
+    _check(extraction.compute_session(store, SPEC, Scheduling.local(2)), store, SPEC)
 
 
 def test_de_of_known_variance_signal():
     sfreq, sigma = 1000.0, 2e-5
     rng = np.random.default_rng(3)
     white = rng.standard_normal((1, 60_000)) * sigma
-    sos = features.band_filters({"alpha": [8, 14]}, sfreq, 4)[0]
+    sos = extraction.band_filters({"alpha": [8, 14]}, sfreq, 4)[0]
     x = da_from(white)
-    de = features.trial_features(x, sfreq, FeatureSpec(bands={"alpha": [8, 14]})).compute()
+    de = extraction.trial_features(x, sfreq, feature_spec(bands={"alpha": [8, 14]})).compute()
     # White noise of variance s^2 keeps s^2 * (effective bandwidth) / (fs / 2) in the band.
     _, h = scipy.signal.sosfreqz(sos, worN=20_000, fs=sfreq)
     kept = np.mean(np.abs(h) ** 4)  # forward-backward filtering squares the gain
@@ -119,8 +123,8 @@ def test_windows_never_straddle_trials(tmp_path, overlap):
     lengths = np.array([1030, 870, 1210])
     store = _store(tmp_path, np.random.default_rng(1).standard_normal((2, lengths.sum())),
                    lengths)
-    spec = FeatureSpec(bands=features.DEFAULT_BANDS, overlap_seconds=overlap)
-    result = features.compute_session(store, spec)
+    spec = feature_spec(bands=BANDS, overlap_seconds=overlap)
+    result = extraction.compute_session(store, spec)
     stops = np.array(store.trial_stop)[result["trial_index"]]
     starts = np.array(store.trial_start)[result["trial_index"]]
     assert np.all(result["window_start"] >= starts)
@@ -135,7 +139,7 @@ def test_nan_segments_are_reported_not_hidden(tmp_path, caplog):
     data[1, 450:460] = np.nan
     _store(tmp_path, data, np.array([2000]))
     with caplog.at_level(logging.WARNING):
-        features.extract(tmp_path / "s.zarr", tmp_path / "f.zarr", SPEC)
+        extraction.extract(ingest=tmp_path / "s.zarr", out=tmp_path / "f.zarr", spec=SPEC)
     stored = FeatureStore.open(tmp_path / "f.zarr")
     assert stored.attrs["nan_windows"] > 0
     assert stored.attrs["nonfinite_input_windows"] == 1
@@ -157,8 +161,8 @@ def test_seed_official_stft_de(tmp_path):
     lengths = np.array([1000, 650])
     data = _pink(np.random.default_rng(4), (3, lengths.sum()))
     store = _store(tmp_path, data, lengths)
-    spec = FeatureSpec(bands=features.DEFAULT_BANDS, de_method="stft")
-    result = features.compute_session(store, spec)
+    spec = feature_spec(bands=BANDS, de_method="stft")
+    result = extraction.compute_session(store, spec)
     fs, n_fft, win = 200, 512, 200
     hann = np.array([0.5 - 0.5 * np.cos(2 * np.pi * k / (win + 1)) for k in range(1, win + 1)])
     expected = []
@@ -169,7 +173,7 @@ def test_seed_official_stft_de(tmp_path):
                 x = store.eeg[ch, start + w * win:start + (w + 1) * win].astype(np.float64)
                 mag = np.abs(np.fft.fft(x * hann, n_fft)[: n_fft // 2])
                 bands = []
-                for lo, hi in features.DEFAULT_BANDS.values():
+                for lo, hi in BANDS.values():
                     first, last = int(lo / fs * n_fft), int(hi / fs * n_fft)
                     energy = sum(mag[p] ** 2 for p in range(first - 1, last))
                     bands.append(np.log2(100 * energy / (last - first + 1)))
@@ -180,7 +184,7 @@ def test_seed_official_stft_de(tmp_path):
 
 @pytest.mark.parametrize("method", ["moving_average", "lds"])
 def test_smoothing_keeps_missing_windows_missing_and_spares_their_neighbours(method):
-    from seedflow import smoothing
+    from seedflow.features import smoothing
 
     x = np.random.default_rng(0).standard_normal((40, 2, 5))
     x[10:12, 1] = np.nan
@@ -194,10 +198,10 @@ def test_smoothing_keeps_missing_windows_missing_and_spares_their_neighbours(met
 def test_smoothing_stays_within_trials_and_keeps_raw(tmp_path):
     lengths = np.array([2000, 2000])
     store = _store(tmp_path, _pink(np.random.default_rng(5), (2, 4000)), lengths)
-    raw = features.compute_session(store, SPEC)
-    spec = FeatureSpec(bands=features.DEFAULT_BANDS, windows_per_chunk=3,
+    raw = extraction.compute_session(store, SPEC)
+    spec = feature_spec(bands=BANDS, windows_per_chunk=3,
                        smoothing="moving_average", smoothing_windows=3)
-    smoothed = features.compute_session(store, spec)
+    smoothed = extraction.compute_session(store, spec)
     np.testing.assert_array_equal(smoothed["de_unsmoothed"], raw["de"])
     # Window 9 (last of trial 1) averages windows 8-9 only, never window 10 of trial 2.
     np.testing.assert_allclose(smoothed["de"][9], raw["de"][8:10].mean(axis=0), rtol=1e-6)
@@ -208,11 +212,11 @@ def test_extract_with_preprocessing_and_resampling(tmp_path):
     lengths = np.array([6000, 4000])
     data = _pink(np.random.default_rng(6), (4, lengths.sum()))
     _store(tmp_path, data, lengths, sfreq=500.0, chunk=700)
-    section = {"bands": features.DEFAULT_BANDS, "window_seconds": 1.0,
+    section = {"bands": BANDS, "window_seconds": 1.0,
                "preprocessing": {"reference": "average", "notch": 50, "bandpass": [0.5, 70],
                                  "resample": 200}}
-    features.extract(tmp_path / "s.zarr", tmp_path / "f.zarr",
-                     FeatureSpec.from_config(section))
+    extraction.extract(ingest=tmp_path / "s.zarr", out=tmp_path / "f.zarr", 
+                       spec=FeatureSpec.from_config(config_with(features=section)))
     stored = FeatureStore.open(tmp_path / "f.zarr")
     assert stored.attrs["feature_sfreq"] == 200
     assert stored.attrs["preprocessing"]["notch"] == 50
@@ -226,19 +230,19 @@ def test_memory_budget_too_small_is_one_clear_error(tmp_path):
     lengths = np.array([40_000])
     store = _store(tmp_path, np.zeros((2, 40_000)), lengths)
     with pytest.raises(SeedflowError, match="raise the rule's mem_mb"):
-        features.compute_session(store, SPEC, num_workers=2, memory_mb=1)
+        extraction.compute_session(store, SPEC, Scheduling("threads", 2, 1, None))
 
 
 def test_band_above_nyquist_is_rejected():
     with pytest.raises(ValueError, match="band gamma"):
-        features.band_filters({"gamma": [31, 120]}, 200.0, 4)
+        extraction.band_filters({"gamma": [31, 120]}, 200.0, 4)
 
 
 def test_bad_options_are_rejected():
     with pytest.raises(SeedflowError, match="features.de_method"):
-        FeatureSpec(bands=features.DEFAULT_BANDS, de_method="wavelet")
+        feature_spec(bands=BANDS, de_method="wavelet")
     with pytest.raises(SeedflowError, match="features.overlap_seconds"):
-        FeatureSpec(bands=features.DEFAULT_BANDS, overlap_seconds=1.0)
+        feature_spec(bands=BANDS, overlap_seconds=1.0)
 
 
 def test_schema_accepts_feature_options_and_a_scheduler_address():
@@ -253,7 +257,7 @@ def test_schema_accepts_feature_options_and_a_scheduler_address():
                            preprocessing={"reference": ["FZ"], "notch": 50,
                                           "bandpass": [0.5, 70], "resample": 200})
     config.validate(cfg, schema)
-    FeatureSpec.from_config(cfg["features"])
+    FeatureSpec.from_config(config_with(features=cfg["features"]))
     cfg["features"]["scheduler"] = "slurm"
     config.validate(cfg, schema)
     cfg["features"]["scheduler"] = "gpu"
@@ -267,11 +271,11 @@ def test_extract_writes_batch_by_batch_what_compute_session_holds(tmp_path, smoo
     # than one batch; batch and trial boundaries fall inside the store's chunks of 3 rows.
     lengths = np.array([8_000, 6_100, 5_600, 9_000, 5_200])
     store = _store(tmp_path, _pink(np.random.default_rng(8), (3, lengths.sum())), lengths)
-    spec = FeatureSpec(bands=features.DEFAULT_BANDS, windows_per_chunk=3, smoothing=smooth)
-    plan = features.plan_session(store, spec, num_workers=2)
-    assert plan.values.numblocks[0] > features.BLOCKS_PER_WORKER * 2
-    features.extract(tmp_path / "s.zarr", tmp_path / "f.zarr", spec, num_workers=2)
-    expected = features.compute_session(store, spec, num_workers=2)
+    spec = feature_spec(bands=BANDS, windows_per_chunk=3, smoothing=smooth)
+    plan = extraction.plan_session(store, spec, num_workers=2)
+    assert plan.values.numblocks[0] > extraction.BLOCKS_PER_WORKER * 2
+    extraction.extract(ingest=tmp_path / "s.zarr", out=tmp_path / "f.zarr", spec=spec, scheduling=Scheduling.local(2))
+    expected = extraction.compute_session(store, spec, Scheduling.local(2))
     group = zarr.open_group(tmp_path / "f.zarr", mode="r")
     assert set(expected) <= set(group.array_keys())
     for name, value in expected.items():
@@ -286,4 +290,4 @@ def test_a_trial_shorter_than_a_window_is_one_error(tmp_path):
                    lengths)
     with pytest.raises(SeedflowError, match=r"features.window_seconds: trial 2 of .* lasts "
                                             r"0.75 s, shorter than one window \(1 s\)"):
-        features.plan_session(store, FeatureSpec(bands=features.DEFAULT_BANDS))
+        extraction.plan_session(store, feature_spec(bands=BANDS))

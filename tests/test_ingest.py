@@ -3,16 +3,17 @@ import numpy as np
 import pytest
 import scipy.io
 
-from seedflow import simulate
+from seedflow.simulate import seed as simulate_seed
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError
-from seedflow.io import seed, zarr_store
-from seedflow.io.zarr_store import SessionStore
+from seedflow.datasets import seed
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
 
 
 def test_store_holds_trials_in_volts_with_boundaries(session_store_path, seed_folder):
-    store = SessionStore.open(session_store_path)
-    raw = scipy.io.loadmat(seed_folder / simulate.session_filename(1, 1))
+    store = IngestStore.open(session_store_path)
+    raw = scipy.io.loadmat(seed_folder / simulate_seed.session_filename(1, 1))
     n = 30 * 200
     assert store.eeg.dtype == np.float32
     assert store.eeg.shape == (62, 6 * n)
@@ -78,13 +79,13 @@ def test_discover_orders_sessions_by_date(tmp_path):
 
 
 def test_truncated_file_is_one_clear_error_and_writes_nothing(tmp_path, seed_folder):
-    good = seed_folder / simulate.session_filename(1, 1)
+    good = seed_folder / simulate_seed.session_filename(1, 1)
     bad = tmp_path / "1_20200101.mat"
     bad.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
     out = tmp_path / "out.zarr"
     with pytest.raises(DatasetError, match="1_20200101.mat"):
         source = seed.open_session(bad, seed_folder / "label.mat")
-        zarr_store.write_session(source, out, chunk_seconds=10, attrs={})
+        ingest_store.write(source, out, chunk_seconds=10, attrs={})
     assert not out.exists() and not (tmp_path / "out.zarr.tmp").exists()
 
 
@@ -103,13 +104,13 @@ def test_missing_label_file_is_reported(tmp_path):
 def test_failed_ingest_keeps_the_existing_store(tmp_path, session_store_path, labels_file):
     out = tmp_path / "ses-1.zarr"
     _write_mat(tmp_path / "1_20200101.mat", {"ab_eeg1": np.ones((62, 100))})
-    zarr_store.write_session(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
+    ingest_store.write(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
                              chunk_seconds=1, attrs={})
     broken = seed.open_session(tmp_path / "1_20200101.mat", labels_file(1))
     broken.read_trial = lambda index: np.zeros((62, 5))  # shorter than announced
     with pytest.raises(DatasetError, match="trial 1 has shape"):
-        zarr_store.write_session(broken, out, chunk_seconds=1, attrs={})
-    assert SessionStore.open(out).eeg.shape == (62, 100)
+        ingest_store.write(broken, out, chunk_seconds=1, attrs={})
+    assert IngestStore.open(out).eeg.shape == (62, 100)
 
 
 def test_flat_and_nan_channels_are_flagged(tmp_path, labels_file):
@@ -118,6 +119,6 @@ def test_flat_and_nan_channels_are_flagged(tmp_path, labels_file):
     data[10, 50:60] = np.nan
     _write_mat(tmp_path / "1_20200101.mat", {"ab_eeg1": data})
     out = tmp_path / "s.zarr"
-    zarr_store.write_session(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
+    ingest_store.write(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
                              chunk_seconds=1, attrs={})
-    assert SessionStore.open(out).bad_channels == ["AF3", "F2"]
+    assert IngestStore.open(out).bad_channels == ["AF3", "F2"]

@@ -7,7 +7,15 @@ import pytest
 from recognition_data import make_sessions
 from scipy.stats import binomtest
 
-from seedflow import protocols, representations, simulate, stacking, train
+from seedflow.recognition import protocols
+from seedflow.recognition import representations
+from seedflow.simulate import seed as simulate_seed
+from seedflow.recognition import stacking
+from seedflow.recognition import train
+from conftest import simulation_spec
+from specs import train_spec
+from specs import stacking_spec
+from specs import protocol_spec
 
 SETTINGS = {"seed": 0, "train_trials": 6, "kfold": 3, "learning_rate": 1e-3, "epochs": 1,
             "batch_size": 32}
@@ -15,7 +23,7 @@ SETTINGS = {"seed": 0, "train_trials": 6, "kfold": 3, "learning_rate": 1e-3, "ep
 
 @pytest.fixture(scope="module")
 def null_sessions(tmp_path_factory):
-    spec = simulate.SimulationSpec(subjects=3, sessions=2, trials_per_session=9,
+    spec = simulation_spec(subjects=3, sessions=2, trials_per_session=9,
                                    trial_seconds=15, effect_size=0.0, trial_signature=1.0,
                                    seed=11)
     return make_sessions(tmp_path_factory.mktemp("null"), spec)
@@ -29,9 +37,8 @@ def _pairs(sessions):
 def test_no_effect_scores_at_chance(protocol, null_sessions, tmp_path):
     by_pair = dict(zip(_pairs(null_sessions), null_sessions))
     hits = trials = 0
-    for fold in protocols.folds(protocol, _pairs(null_sessions), SETTINGS):
-        result = train.train_fold("logreg", fold, [by_pair[p] for p in fold.sessions],
-                                  tmp_path / fold.name, SETTINGS)
+    for fold in protocols.folds(_pairs(null_sessions), protocol_spec(protocol, SETTINGS)):
+        result = train.train_fold(model="logreg", fold=fold, sessions=[by_pair[p] for p in fold.sessions], out_dir=tmp_path / fold.name, spec=train_spec("logreg", SETTINGS, fold.protocol))
         n = round(result["n_test_windows"] / 15)  # 15 windows per trial
         hits += round(result["trial_accuracy"] * n)
         trials += n
@@ -56,12 +63,12 @@ def test_leaky_within_trial_split_scores_above_chance(null_sessions):
 
 def test_stacking_fits_on_validation_trials_only(null_sessions, tmp_path):
     settings = {**SETTINGS, "validation_trials": 1}
-    fold = protocols.folds("loso", _pairs(null_sessions), settings)[0]
+    fold = protocols.folds(_pairs(null_sessions), protocol_spec("loso", settings))[0]
     dirs = {}
     for name in ("svm", "logreg"):
         dirs[name] = tmp_path / name
-        result = train.train_fold(name, fold, null_sessions, dirs[name], settings)
+        result = train.train_fold(model=name, fold=fold, sessions=null_sessions, out_dir=dirs[name], spec=train_spec(name, settings, fold.protocol))
         assert result["n_validation_windows"] == 2 * 2 * 3 * 15  # 2 subjects x 2 sessions x 3 classes
-    meta = stacking.train_fold(dirs, "loso", fold.name, tmp_path / "stacking", settings)
+    meta = stacking.train_fold(base_dirs=dirs, protocol="loso", fold=fold.name, out_dir=tmp_path / "stacking", spec=stacking_spec(settings))
     assert meta["n_train_windows"] == 180 and meta["n_test_windows"] == 270
     assert binomtest(round(meta["accuracy"] * 270), 270, 1 / 3).pvalue > 1e-4

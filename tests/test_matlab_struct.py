@@ -7,7 +7,7 @@ import scipy.io
 
 from layouts import write_simulated
 from seedflow.errors import DatasetError
-from seedflow.io.matlab_struct import Outline, read_outline, read_struct_fields
+from seedflow.datasets.matlab_struct import Outline, read_outline, read_struct_fields
 
 
 @pytest.fixture(scope="module")

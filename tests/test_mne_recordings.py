@@ -22,15 +22,24 @@ from conftest import REPO, TINY, snakemake
 from test_predict import assert_same_predictions
 
 from seedflow import config as seedflow_config
-from seedflow import datasets, features, planning, protocols, train
+from seedflow import datasets
+from seedflow.features import extraction
+from seedflow import planning
+from seedflow.recognition import protocols
+from seedflow.recognition import train
 from seedflow.channels import (SEED_62, grid_for, grid_placement, montage, normalise, pick,
                                standard_name)
 from seedflow.cli import main
 from seedflow.errors import DatasetError, SeedflowError
-from seedflow.grid import to_grid
-from seedflow.io import mne_raw, zarr_store
-from seedflow.io.zarr_store import SessionStore
-from seedflow.representations import Session
+from seedflow.channels import to_grid
+from seedflow.datasets import mne_raw
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
+from seedflow.recognition.representations import Session
+from seedflow.features.spec import FeatureSpec
+from layouts import recordings_of, open_source
+from specs import train_spec
+from specs import protocol_spec
 
 _CANDIDATES = [REPO.parent / "shared" / "data" / "mne-testing-data",
                Path("/work/shared/data/mne-testing-data")]
@@ -82,11 +91,11 @@ def _mne_config(root: Path, **dataset) -> dict:
 
 
 def _ingest(config: dict, out: Path, min_trial_seconds: float | None = 1.0,
-            index: int = 0) -> SessionStore:
-    recording = datasets.recordings(config)[index]
-    zarr_store.write_session(datasets.open_source(config, recording), out, chunk_seconds=1,
+            index: int = 0) -> IngestStore:
+    recording = recordings_of(config)[index]
+    ingest_store.write(open_source(config, recording), out, chunk_seconds=1,
                              attrs={}, min_trial_seconds=min_trial_seconds)
-    return SessionStore.open(out)
+    return IngestStore.open(out)
 
 
 def _fails(config: dict, tmp_path: Path, match: str, **ingest) -> str:
@@ -275,14 +284,14 @@ def test_seed_family_cnt_is_read_as_int32_by_default(tmp_path):
     config = {"dataset": {"kind": "seed-ger", "root": str(tmp_path / "ger"),
                           "trial_table": str(table), "cnt_data_format": None},
               "simulation": {}}
-    recording, = datasets.recordings(config)
+    recording, = recordings_of(config)
     # int32 reading finds the SEED names nowhere in this 128-channel file: the reader got
     # past opening it.
     with pytest.raises(DatasetError, match=r"missing channels: FP1, FPZ"):
-        datasets.open_source(config, recording)
+        open_source(config, recording)
     config["dataset"]["cnt_data_format"] = "auto"
     with pytest.raises(DatasetError, match=r"int16 or int32"):
-        datasets.open_source(config, recording)
+        open_source(config, recording)
     assert datasets.cnt_data_format({"cnt_data_format": None}, "mne") == "auto"
 
 
@@ -405,7 +414,7 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
     assert run.returncode == 0, run.stderr[-5000:]
     results = tmp_path / "results"
 
-    store = SessionStore.open(results / "zarr" / "sub-01" / "ses-1.zarr")
+    store = IngestStore.open(results / "ingest" / "sub-01" / "ses-1.zarr")
     assert store.ch_names == STORED and store.attrs["eog_names"] == ["VEOGb"]
     assert store.attrs["channel_map"]["T5"] == "P7" and len(store.attrs["channel_map"]) == 33
     assert store.class_names == ["positive", "negative"] and store.labels == [0, 1] * 4
@@ -478,7 +487,7 @@ def _run_config(root: Path, overrides: dict | None = None, **dataset) -> dict:
 
 def _planned(config: dict):
     """(recordings, headers, montage) as the workflow plans them."""
-    recordings = datasets.recordings(config)
+    recordings = recordings_of(config)
     found = planning.headers(config, recordings)
     chosen = planning.montage(config, found)
     planning.check(config, found, chosen)
@@ -490,11 +499,11 @@ def _ingested(config: dict, recordings, chosen, root: Path) -> list[Session]:
     sessions = []
     for r in recordings:
         raw = root / "zarr" / f"sub-{r.subject}.zarr"
-        zarr_store.write_session(datasets.open_source(config, r, list(chosen.channels)), raw,
+        ingest_store.write(open_source(config, r, list(chosen.channels)), raw,
                                  chunk_seconds=1, attrs={"subject": r.subject,
                                                          "session": r.session})
         out = root / "features" / f"sub-{r.subject}.zarr"
-        features.extract(raw, out, features.FeatureSpec.from_config(config["features"]))
+        extraction.extract(ingest=raw, out=out, spec=FeatureSpec.from_config(config))
         sessions.append(Session(r.subject, r.session, out, raw))
     return sessions
 
@@ -515,7 +524,7 @@ def test_a_run_stores_the_channels_every_recording_has(tmp_path, caplog):
     assert chosen.dropped == {("1", "1"): ("O1", "Oz"), ("2", "1"): ()}
     assert ("sub-1 ses-1 (sub-1_eeg.fif): 2 of its 7 EEG channels with a 10-05 name are not "
             "in every recording of the run and are left out: O1, Oz") in caplog.text
-    stores = [SessionStore.open(s.raw) for s in
+    stores = [IngestStore.open(s.ingest) for s in
               _ingested(config, recordings, chosen, tmp_path / "run")]
     assert [s.ch_names for s in stores] == [list(chosen.channels)] * 2
     assert stores[0].attrs["left_out_channels"] == {"Oz": mne_raw.NOT_SHARED,
@@ -541,7 +550,7 @@ def test_a_run_stores_the_channels_every_recording_has(tmp_path, caplog):
         planning.montage(config, found)
     config["dataset"]["channels"] = ["cz", "c3"]
     assert planning.montage(config, found).channels == ("Cz", "C3")
-    source = datasets.open_source(config, recordings[1], ["Cz", "C3"])
+    source = open_source(config, recordings[1], ["Cz", "C3"])
     assert source.ch_names == ["Cz", "C3"] and source.left_out == {
         ch: mne_raw.NOT_LISTED for ch in ("C4", "EEG 000", "Pz", "Fp1")}
 
@@ -586,25 +595,23 @@ def test_loso_over_subjects_with_different_montages_trains_on_the_shared_channel
     assert len(chosen.channels) == 10 and "P4" not in chosen.channels
     sessions = _ingested(config, recordings, chosen, tmp_path / "run")
     settings = {**config["recognition"], "epochs": 1}
-    for fold in protocols.folds("loso", [("1", "1"), ("2", "1")], settings):
+    for fold in protocols.folds([("1", "1"), ("2", "1")], protocol_spec("loso", settings)):
         for model in ("svm", "cnn4d"):
-            result = train.train_fold(model, fold, sessions, tmp_path / model / fold.name,
-                                      settings)
+            result = train.train_fold(model=model, fold=fold, sessions=sessions, out_dir=tmp_path / model / fold.name, spec=train_spec(model, settings, fold.protocol))
             assert result["n_test_windows"] == 6 * 3
     # Stores ingested each with its own channels (12 and 10): not one NumPy error, this.
     own = []
     for r, session in zip(recordings, sessions):
         path = tmp_path / "own" / f"sub-{r.subject}.zarr"
-        zarr_store.write_session(datasets.open_source(config, r), path, chunk_seconds=1,
+        ingest_store.write(open_source(config, r), path, chunk_seconds=1,
                                  attrs={"subject": r.subject, "session": r.session})
-        features.extract(path, path.with_suffix(".features"),
-                         features.FeatureSpec.from_config(config["features"]))
+        extraction.extract(ingest=path, out=path.with_suffix(".features"), spec=FeatureSpec.from_config(config))
         own.append(Session(r.subject, r.session, path.with_suffix(".features"), path))
-    fold = protocols.folds("loso", [("1", "1"), ("2", "1")], settings)[0]
+    fold = protocols.folds([("1", "1"), ("2", "1")], protocol_spec("loso", settings))[0]
     with pytest.raises(SeedflowError, match=r"the sessions hold different channels \(sub-1 "
                                             r"ses-1 .*: Fp1, F3, .*, AF7; sub-2 ses-1 .*: "
                                             r"Fp1, .*, O2\): one model reads one montage"):
-        train.train_fold("svm", fold, own, tmp_path / "own-svm", settings)
+        train.train_fold(model="svm", fold=fold, sessions=own, out_dir=tmp_path / "own-svm", spec=train_spec("svm", settings, fold.protocol))
 
 
 @pytest.mark.parametrize("channels, listed, notes", [
@@ -620,7 +627,7 @@ def test_subject_report_with_few_channels_or_none_placed(tmp_path, channels, lis
     """Traces, PSD, tables and models are kept; montage and topomaps are left out with a
     note saying why."""
     from seedflow.report import subject_report
-    from seedflow.synthesis import write_samples
+    from seedflow.stores.samples import write_windows as write_samples
 
     _lab_recording(tmp_path / "data" / "sub-1_eeg.fif", channels, trials=6, trial_seconds=4,
                    rest=1)
@@ -631,14 +638,14 @@ def test_subject_report_with_few_channels_or_none_placed(tmp_path, channels, lis
     recordings, _, chosen = _planned(config)
     (session,) = _ingested(config, recordings, chosen, tmp_path)
     fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
-    train.train_fold("svm", fold, [session], tmp_path / "svm", config["recognition"])
-    store = SessionStore.open(session.raw)
+    train.train_fold(model="svm", fold=fold, sessions=[session], out_dir=tmp_path / "svm", spec=train_spec("svm", config["recognition"], fold.protocol))
+    store = IngestStore.open(session.ingest)
     samples = tmp_path / "samples.zarr"
     write_samples(samples, np.random.default_rng(0).standard_normal(
         (4, 250, len(channels))).astype(np.float32) * 1e-5, np.repeat([0, 1], 2),
         {"sfreq": store.sfreq, "ch_names": store.ch_names, "class_names": store.class_names})
     out = tmp_path / "sub-1.html"
-    subject_report("1", [session.raw], [session.features], [tmp_path / "svm"], samples, out,
+    subject_report("1", [session.ingest], [session.features], [tmp_path / "svm"], samples, out,
                    5.0)
     text = out.read_text()
     for note in notes + ["Raw traces", "PSD · session 1", "Channel table", "Model svm",
@@ -671,10 +678,10 @@ def test_real_files_too_short_to_train_stop_the_plan_with_the_documented_errors(
                                              "2.2\t1.5\ttask\n")
     config = _run_config(folder, {"synthesis": {"enabled": False}},
                          event_labels={"rest": "rest", "task": "task"})
-    recordings = datasets.recordings(config)
+    recordings = recordings_of(config)
     chosen = planning.montage(config, planning.headers(config, recordings))
     assert len(chosen.channels) == 63 and chosen.channels[:2] == ("Fp1", "Fpz")
-    source = datasets.open_source(config, recordings[0], list(chosen.channels))
+    source = open_source(config, recordings[0], list(chosen.channels))
     assert source.left_out == {ch: mne_raw.NO_NAME
                                for ch in ["EOG", *(f"BIP{k}" for k in range(1, 25))]}
     with pytest.raises(SeedflowError, match=r"config key recognition.train_trials: 3 leaves "
@@ -729,7 +736,7 @@ def test_bdf_and_a_recording_of_another_montage_run_on_their_two_shared_channels
     assert ("sub-2 ses-1 (sub-2_eeg.fif): 2 of its 4 EEG channels with a 10-05 name are not "
             "in every recording of the run and are left out: Fp1, Pz") in run.stderr
     results = tmp_path / "results"
-    stores = {s: SessionStore.open(results / "zarr" / f"sub-{s}" / "ses-1.zarr")
+    stores = {s: IngestStore.open(results / "ingest" / f"sub-{s}" / "ses-1.zarr")
               for s in ("1", "2")}
     assert [s.ch_names for s in stores.values()] == [["C3", "Cz"]] * 2
     assert stores["1"].attrs["left_out_channels"] == {"C4": mne_raw.NOT_SHARED,

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 from recognition_data import make_sessions
 
-from seedflow import models, protocols, simulate, train
+from seedflow import models
+from seedflow.recognition import protocols
+from seedflow.simulate import seed as simulate_seed
+from seedflow.recognition import train
+from conftest import simulation_spec
+from specs import train_spec
 
 SETTINGS = {"seed": 0, "train_trials": 3, "learning_rate": 1e-3, "epochs": 2,
             "batch_size": 16, "segment_windows": 4, "sequence_windows": 5}
@@ -16,7 +21,7 @@ KERAS = [n for n in models.NAMES if models.spec(n).kind == "keras"]
 
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory):
-    spec = simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=6,
+    spec = simulation_spec(subjects=1, sessions=1, trials_per_session=6,
                                    trial_seconds=20, effect_size=2.0, seed=3)
     return make_sessions(tmp_path_factory.mktemp("models"), spec)
 
@@ -32,7 +37,7 @@ def _probabilities(path):
 def test_keras_model_trains_saves_and_reloads(name, sessions, tmp_path):
     import keras
 
-    result = train.train_fold(name, FOLD, sessions, tmp_path, SETTINGS)
+    result = train.train_fold(model=name, fold=FOLD, sessions=sessions, out_dir=tmp_path, spec=train_spec(name, SETTINGS, FOLD.protocol))
     assert 0 <= result["accuracy"] <= 1 and result["epochs_run"] == 2
     with open(tmp_path / "history.csv") as f:
         assert [int(r["epoch"]) for r in csv.DictReader(f)] == [0, 1]
@@ -40,7 +45,7 @@ def test_keras_model_trains_saves_and_reloads(name, sessions, tmp_path):
     np.testing.assert_allclose(saved.sum(axis=1), 1, atol=1e-4)
     assert len(saved) == result["n_test_windows"]
     # The saved model reloads (custom layers included) and predicts the same.
-    samples, _, _, test = train.fold_samples(name, FOLD, sessions, SETTINGS)
+    samples, _, _, test = train.fold_samples(FOLD, sessions, train_spec(name, SETTINGS, FOLD.protocol))
     reloaded = keras.saving.load_model(tmp_path / "model.keras")
     again = reloaded.predict(np.asarray(samples.subset(test).x[:]), verbose=0)
     np.testing.assert_allclose(again, saved, atol=1e-5)
@@ -48,7 +53,7 @@ def test_keras_model_trains_saves_and_reloads(name, sessions, tmp_path):
 
 @pytest.mark.parametrize("name", ["svm", "logreg"])
 def test_baselines_learn_the_planted_effect(name, sessions, tmp_path):
-    result = train.train_fold(name, FOLD, sessions, tmp_path, SETTINGS)
+    result = train.train_fold(model=name, fold=FOLD, sessions=sessions, out_dir=tmp_path, spec=train_spec(name, SETTINGS, FOLD.protocol))
     assert (tmp_path / "model.joblib").is_file()
     assert result["accuracy"] > 0.6  # chance 1/3 with effect_size 2
 
@@ -75,13 +80,12 @@ PREPROCESSING = {"ingest": {"chunk_seconds": 10},
 def test_predict_cli_reproduces_the_training_pipeline(name, sessions, tmp_path):
     from seedflow.cli import main
 
-    root = sessions[0].raw.parents[2]
+    root = sessions[0].ingest.parents[2]
     dataset = {"dataset": {"kind": "seed", "root": str(root)}, "simulation": {}}
-    train.train_fold(name, FOLD, sessions, tmp_path / "model", {**SETTINGS, "epochs": 1},
-                     preprocessing={**PREPROCESSING, **dataset})
+    train.train_fold(model=name, fold=FOLD, sessions=sessions, out_dir=tmp_path / "model", spec=train_spec(name, {**SETTINGS, "epochs": 1}, FOLD.protocol), preprocessing={**PREPROCESSING, **dataset})
     folder = root / "Preprocessed_EEG"
     assert main(["predict", "--model", str(tmp_path / "model"), "--recording",
-                 str(folder / simulate.session_filename(1, 1)), "--labels",
+                 str(folder / simulate_seed.session_filename(1, 1)), "--labels",
                  str(folder / "label.mat"), "--out", str(tmp_path / "out")]) == 0
     with open(tmp_path / "out" / "windows.csv") as f:
         windows = list(csv.DictReader(f))
@@ -103,8 +107,8 @@ def test_predict_cli_reproduces_the_training_pipeline(name, sessions, tmp_path):
 def test_predict_rejects_a_folder_that_is_not_a_model(tmp_path, sessions, capsys):
     from seedflow.cli import main
 
-    folder = sessions[0].raw.parents[2] / "Preprocessed_EEG"
+    folder = sessions[0].ingest.parents[2] / "Preprocessed_EEG"
     assert main(["predict", "--model", str(tmp_path), "--recording",
-                 str(folder / simulate.session_filename(1, 1)), "--labels",
+                 str(folder / simulate_seed.session_filename(1, 1)), "--labels",
                  str(folder / "label.mat"), "--out", str(tmp_path / "out")]) == 1
     assert "not a trained model folder" in capsys.readouterr().err

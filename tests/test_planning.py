@@ -12,11 +12,15 @@ import scipy.io
 import yaml
 
 from conftest import REPO, TINY, snakemake, write_seed_dataset
-from layouts import as_real, write_simulated
+from layouts import as_real, open_source, recordings_of, write_simulated
 from seedflow import config as seedflow_config
-from seedflow import datasets, planning, simulate, simulate_layouts
+from seedflow import datasets
+from seedflow import planning
+from seedflow.simulate import dreamer as simulate_dreamer
+from seedflow.simulate import seed_v as simulate_seed_v
 from seedflow.errors import DatasetError, SeedflowError
-from seedflow.io import dreamer, mne_raw, seed, seed_iv, trial_table
+from seedflow.datasets import dreamer, mne_raw, seed, seed_iv, trial_table
+from conftest import simulation_spec
 
 
 def _tiny_config(**override) -> dict:
@@ -26,7 +30,7 @@ def _tiny_config(**override) -> dict:
 
 
 def _plan(config: dict) -> None:
-    planning.check(config, planning.headers(config, datasets.recordings(config)))
+    planning.check(config, planning.headers(config, recordings_of(config)))
 
 
 # ---- what the headers say ----------------------------------------------------------------
@@ -39,9 +43,9 @@ def test_simulated_headers_are_what_the_readers_will_read(tmp_path, layout, data
     config = write_simulated(tmp_path, layout, subjects=subjects, sessions=sessions,
                              trials_per_session=5, trial_seconds=2.5)
     config["dataset"].update(dataset)
-    recordings = datasets.recordings(config)
+    recordings = recordings_of(config)
     planned = planning.headers(config, recordings)
-    read = {(r.subject, r.session): datasets.open_source(config, r).header for r in recordings}
+    read = {(r.subject, r.session): open_source(config, r).header for r in recordings}
     assert planned == read
     assert len(planned) == subjects * sessions
 
@@ -49,14 +53,14 @@ def test_simulated_headers_are_what_the_readers_will_read(tmp_path, layout, data
 def test_dreamer_headers_come_from_one_pass_that_skips_the_samples(tmp_path):
     config = as_real(write_simulated(tmp_path, "dreamer", subjects=2, trials_per_session=3,
                                      trial_seconds=8), "dreamer", target="dominance", levels=5)
-    recordings = datasets.recordings(config)[:2]
+    recordings = recordings_of(config)[:2]
     planned = planning.headers(config, recordings)
     for r in recordings:  # 8 s x 128 Hz x 14 channels: each trial outlined, not read
-        assert planned[(r.subject, "1")] == datasets.open_source(config, r).header
+        assert planned[(r.subject, "1")] == open_source(config, r).header
     assert [t.n_samples for t in planned[("2", "1")].trials] == [8 * 128] * 3
     with pytest.raises(DatasetError, match="DREAMER.mat: subject 3: not in DREAMER's layout "
                                            r"\(the file holds 2 subjects\)"):
-        planning.headers(config, datasets.recordings(config))
+        planning.headers(config, recordings_of(config))
 
 
 def test_default_and_model_comparison_configs_plan():
@@ -208,7 +212,7 @@ def test_checks_use_each_recordings_own_rate(tmp_path):
 
 @pytest.fixture
 def seed_root(tmp_path):
-    write_seed_dataset(tmp_path / "seed", simulate.SimulationSpec(
+    write_seed_dataset(tmp_path / "seed", simulation_spec(
         subjects=2, sessions=1, trials_per_session=6, trial_seconds=5, seed=1))
     return tmp_path / "seed"
 
@@ -223,10 +227,10 @@ def test_misnamed_seed_file_stops_the_listing_unless_excluded(seed_root, name, c
     with pytest.raises(DatasetError, match=f"Preprocessed_EEG: 1 file.s. look like recordings "
                                            f"but are not named .* {name}. Rename them, or leave "
                                            "them out with config key dataset.exclude"):
-        datasets.recordings(config)
+        recordings_of(config)
     config["dataset"]["exclude"] = [f"Preprocessed_EEG/{name}"]
     with caplog.at_level(logging.WARNING, logger="seedflow.datasets"):
-        found = datasets.recordings(config)
+        found = recordings_of(config)
     assert [(r.subject, r.path.name) for r in found] == [("1", "1_20131013.mat"),
                                                           ("2", "2_20131016.mat")]
     assert f"leaving out {folder / name}" in caplog.text
@@ -241,7 +245,7 @@ def test_exclude_patterns_and_unused_patterns(seed_root, caplog):
                           "exclude": ["Preprocessed_EEG/backup/*", "*(copy).mat", "nothere*",
                                       "Preprocessed_EEG/2_*"]}}
     with caplog.at_level(logging.WARNING, logger="seedflow.datasets"):
-        found = datasets.recordings(config)
+        found = recordings_of(config)
     assert [r.subject for r in found] == ["1"]  # an excluded recording is left out too
     assert "'nothere*' leaves out no file" in caplog.text
     assert caplog.text.count("leaving out") == 4
@@ -251,7 +255,7 @@ def test_misnamed_files_of_every_other_kind(tmp_path):
     v = write_simulated(tmp_path / "v", "seed-v", sessions=1)
     (tmp_path / "v" / "EEG_raw" / "1_x_20200101.CNT").write_bytes(b"")
     with pytest.raises(DatasetError, match="EEG_raw: 1 file.* 1_x_20200101.CNT"):
-        datasets.recordings(as_real(v, "seed-v"))
+        recordings_of(as_real(v, "seed-v"))
 
     write_simulated(tmp_path / "iv", "seed-iv")
     folder = tmp_path / "iv" / seed_iv.FOLDER
@@ -313,7 +317,7 @@ def test_exclude_is_no_reader_setting():
     assert "exclude" not in datasets.reader_dataset(config)
     assert "exclude" not in datasets.reader_settings(config, REPO)["dataset"]
     with pytest.raises(SeedflowError, match="config key dataset.exclude: the simulated"):
-        datasets.recordings({"dataset": {"kind": "simulated", "exclude": ["a"]},
+        recordings_of({"dataset": {"kind": "simulated", "exclude": ["a"]},
                              "simulation": {}, "results": "r"})
 
 
@@ -345,26 +349,26 @@ def test_labels_must_be_whole_numbers(seed_root, values):
 
 def test_seed_iv_file_must_hold_the_24_published_trials(tmp_path):
     config = as_real(write_simulated(tmp_path, "seed-iv"), "seed-iv")
-    (recording,) = datasets.recordings(config)
+    (recording,) = recordings_of(config)
     with pytest.raises(DatasetError, match="1_20131013.mat: holds trials 1..4 but SEED-IV's "
                                            "session 1 label list has 24 labels"):
-        datasets.open_source(config, recording)
+        open_source(config, recording)
 
 
 def test_dreamer_scores_must_be_whole_numbers(tmp_path, monkeypatch):
-    real = simulate_layouts.dreamer_subject
+    real = simulate_dreamer.subject_scores
 
     def half_scores(spec, subject):
         age, scores = real(spec, subject)
         return age, {**scores, "valence": [s + 0.5 for s in scores["valence"]]}
 
-    monkeypatch.setattr(simulate_layouts, "dreamer_subject", half_scores)
+    monkeypatch.setattr(simulate_dreamer, "subject_scores", half_scores)
     config = as_real(write_simulated(tmp_path, "dreamer"), "dreamer")
     with pytest.raises(DatasetError, match=r"subject 1: valence scores \[1.5, 2.5, .*\] are "
                                            "not whole numbers 1..5"):
-        datasets.open_source(config, datasets.recordings(config)[0])
+        open_source(config, recordings_of(config)[0])
     with pytest.raises(DatasetError, match="not whole numbers 1..5"):
-        planning.headers(config, datasets.recordings(config)[:1])
+        planning.headers(config, recordings_of(config)[:1])
 
 
 def test_overlapping_trials_in_a_trial_table(tmp_path):
@@ -384,14 +388,14 @@ def test_planning_reads_no_samples(tmp_path, monkeypatch, kind):
     """Headers only (and each file's last sample): a reader that asks for more samples
     while planning fails the test."""
     if kind == "seed":
-        write_seed_dataset(tmp_path, simulate.SimulationSpec(subjects=2, sessions=1,
+        write_seed_dataset(tmp_path, simulation_spec(subjects=2, sessions=1,
                                                              trials_per_session=6,
                                                              trial_seconds=5))
         dataset = {"kind": "seed", "root": str(tmp_path)}
     else:
         write_simulated(tmp_path, "seed-v", subjects=2, trials_per_session=6)
         dataset = {"kind": "seed-v", "root": str(tmp_path),
-                   "trial_table": str(tmp_path / simulate_layouts.TRIAL_TABLE)}
+                   "trial_table": str(tmp_path / simulate_seed_v.TRIAL_TABLE)}
     config = _tiny_config(dataset=dataset)
     loadmat = scipy.io.loadmat
 
@@ -408,7 +412,7 @@ def test_planning_reads_no_samples(tmp_path, monkeypatch, kind):
         return read_segment(raw, start, stop, *args, **kwargs)
 
     monkeypatch.setattr(mne.io.BaseRaw, "_read_segment", last_sample_only)
-    found = planning.headers(config, datasets.recordings(config))
+    found = planning.headers(config, recordings_of(config))
     planning.check(config, found)
     assert [len(h.trials) for h in found.values()] == [6, 6]
     assert all(h.ch_names[:2] == ("FP1", "FPZ") for h in found.values())

@@ -9,30 +9,38 @@ from pathlib import Path
 
 import mne
 import pytest
-from layouts import write_simulated
+from layouts import open_source, recordings_of, write_simulated
 from test_cnt import CNT
 
-from seedflow import datasets, features, protocols, stacking, train
+from seedflow import datasets
+from seedflow.features import extraction
+from seedflow.recognition import protocols
+from seedflow.recognition import stacking
+from seedflow.recognition import train
 from seedflow.cli import main
-from seedflow.io import zarr_store
-from seedflow.representations import Session
+from seedflow.stores import ingest as ingest_store
+from seedflow.recognition.representations import Session
+from specs import BANDS
+from seedflow.features.spec import FeatureSpec
+from specs import train_spec
+from specs import stacking_spec
 
 SETTINGS = {"seed": 0, "validation_trials": 1}
-FEATURES = {"window_seconds": 1.0, "bands": dict(features.DEFAULT_BANDS), "filter_order": 4,
+FEATURES = {"window_seconds": 1.0, "bands": dict(BANDS), "filter_order": 4,
             "windows_per_chunk": 60, "scheduler": "threads"}
 
 
 def prepare(config: dict, root: Path) -> list[Session]:
     """Ingest and features of every recording as the workflow's rules make them."""
     sessions = []
-    for recording in datasets.recordings(config):
+    for recording in recordings_of(config):
         raw = root / "zarr" / f"{recording.subject}_{recording.session}.zarr"
-        zarr_store.write_session(datasets.open_source(config, recording), raw,
+        ingest_store.write(open_source(config, recording), raw,
                                  chunk_seconds=config["ingest"]["chunk_seconds"],
                                  attrs={"subject": recording.subject,
                                         "session": recording.session, "dataset": "test"})
         out = root / "features" / f"{recording.subject}_{recording.session}.zarr"
-        features.extract(raw, out, features.FeatureSpec.from_config(config["features"]))
+        extraction.extract(ingest=raw, out=out, spec=FeatureSpec.from_config(config))
         sessions.append(Session(recording.subject, recording.session, out, raw))
     return sessions
 
@@ -72,10 +80,8 @@ def seed_run(tmp_path_factory):
     fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
     models = root / "models"
     for name in ("svm", "logreg"):
-        train.train_fold(name, fold, sessions, models / name, {**SETTINGS, "train_trials": 6},
-                         preprocessing=preprocessing(config, models / name))
-    stacking.train_fold({m: models / m for m in ("svm", "logreg")}, "subject_dependent",
-                        fold.name, models / "stacking", SETTINGS)
+        train.train_fold(model=name, fold=fold, sessions=sessions, out_dir=models / name, spec=train_spec(name, {**SETTINGS, "train_trials": 6}, fold.protocol), preprocessing=preprocessing(config, models / name))
+    stacking.train_fold(base_dirs={m: models / m for m in ("svm", "logreg")}, protocol="subject_dependent", fold=fold.name, out_dir=models / "stacking", spec=stacking_spec(SETTINGS))
     return root, models
 
 
@@ -151,10 +157,9 @@ def fif_run(tmp_path_factory):
         "preprocessing": {"notch": 50, "resample": 250}})
     sessions = prepare(config, root)
     fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
-    train.train_fold("svm", fold, sessions, root / "svm", {**SETTINGS, "train_trials": 5,
-                                                           "validation_trials": 0},
-                     preprocessing=preprocessing(config, root / "svm"))
-    (recording,) = datasets.recordings(config)
+    train.train_fold(model="svm", fold=fold, sessions=sessions, out_dir=root / "svm", spec=train_spec("svm", {**SETTINGS, "train_trials": 5,
+                                                           "validation_trials": 0}, fold.protocol), preprocessing=preprocessing(config, root / "svm"))
+    (recording,) = recordings_of(config)
     return recording, root / "svm"
 
 
@@ -198,7 +203,7 @@ def test_an_mne_recording_with_annotations_is_predicted_as_in_the_workflow(fif_r
                                                                           tmp_path):
     """The ``mne`` kind: trials from the file's annotations (a copy elsewhere is read with
     an events TSV instead), channels those of SEED's 62 the file has."""
-    from seedflow.io import trial_table
+    from seedflow.datasets import trial_table
 
     recording, _ = fif_run
     table_rows = trial_table.read(recording.extra_inputs[0])
@@ -217,9 +222,8 @@ def test_an_mne_recording_with_annotations_is_predicted_as_in_the_workflow(fif_r
     assert [(s.subject, s.session) for s in sessions] == [("7", "2")]
     fold = protocols.Fold("subject_dependent", "sub-7_ses-2", (("7", "2"),))
     model = tmp_path / "model"
-    train.train_fold("logreg", fold, sessions, model, {**SETTINGS, "train_trials": 5,
-                                                       "validation_trials": 0},
-                     preprocessing=preprocessing(config, model))
+    train.train_fold(model="logreg", fold=fold, sessions=sessions, out_dir=model, spec=train_spec("logreg", {**SETTINGS, "train_trials": 5,
+                                                       "validation_trials": 0}, fold.protocol), preprocessing=preprocessing(config, model))
     elsewhere = tmp_path / "new" / "sub-7_ses-2_eeg.fif"
     elsewhere.parent.mkdir()
     raw.set_annotations(None).save(elsewhere, verbose="error")
@@ -250,8 +254,7 @@ def test_a_real_neuroscan_cnt_recording_is_predicted_as_in_the_workflow(tmp_path
     sessions = prepare(config, tmp_path / "work")
     fold = protocols.Fold("subject_dependent", "sub-41_ses-1", (("41", "1"),))
     model = tmp_path / "model"
-    train.train_fold("svm", fold, sessions, model, {"seed": 0, "train_trials": 2},
-                     preprocessing=preprocessing(config, model))
+    train.train_fold(model="svm", fold=fold, sessions=sessions, out_dir=model, spec=train_spec("svm", {"seed": 0, "train_trials": 2}, fold.protocol), preprocessing=preprocessing(config, model))
     assert main(["predict", "--model", str(model), "--recording",
                  str(tmp_path / "sub-41_task-rest_eeg.cnt"), "--out",
                  str(tmp_path / "out")]) == 0

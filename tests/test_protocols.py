@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 
-from seedflow import protocols
+from seedflow.recognition import protocols
 from seedflow.errors import SeedflowError
 from seedflow.channels import SEED_62, grid_positions
-from seedflow.grid import to_grid
+from seedflow.channels import to_grid
+from specs import protocol_spec
 
 
 def test_subject_dependent_splits_by_trial():
@@ -55,9 +56,9 @@ def _sessions(keys):
 
 def test_loso_tests_one_subject_and_trains_on_the_others():
     keys, labels = _keys()
-    folds = protocols.folds("loso", _sessions(keys), {})
+    folds = protocols.folds(_sessions(keys), protocol_spec("loso", {}))
     assert [f.name for f in folds] == ["sub-1", "sub-2", "sub-3"]
-    split = protocols.split(folds[1], keys, labels, {})
+    split = protocols.split(folds[1], keys, labels, protocol_spec(folds[1].protocol, {}))
     assert set(keys["subject"][split.test]) == {"2"}
     assert set(keys["subject"][split.train]) == {"1", "3"}
 
@@ -65,10 +66,10 @@ def test_loso_tests_one_subject_and_trains_on_the_others():
 def test_kfold_tests_every_trial_once_and_never_splits_one():
     keys, labels = _keys()
     settings = {"kfold": 4, "seed": 0}
-    folds = protocols.folds("kfold", _sessions(keys), settings)
+    folds = protocols.folds(_sessions(keys), protocol_spec("kfold", settings))
     tested = np.zeros(len(keys), dtype=int)
     for fold in folds:
-        split = protocols.split(fold, keys, labels, settings)
+        split = protocols.split(fold, keys, labels, protocol_spec(fold.protocol, settings))
         tested += split.test
         for key in np.unique(keys[split.test]):
             assert split.test[keys == key].all()
@@ -84,29 +85,27 @@ def test_splits_of_the_trial_list_equal_those_of_its_windows():
     for protocol, settings in (("kfold", {"kfold": 3, "seed": 0}),
                                ("subject_dependent", {"train_trials": 4}),
                                ("loso", {})):
-        fold = protocols.folds(protocol, _sessions(keys), settings)[1]
-        by_window = protocols.split(fold, keys, labels, settings)
-        by_trial = protocols.split(fold, trials, labels[first], settings, n_windows)
+        fold = protocols.folds(_sessions(keys), protocol_spec(protocol, settings))[1]
+        by_window = protocols.split(fold, keys, labels, protocol_spec(fold.protocol, settings))
+        by_trial = protocols.split(fold, trials, labels[first], protocol_spec(fold.protocol, settings), n_windows)
         assert np.array_equal(np.isin(keys, trials[by_trial.test]), by_window.test)
     one = trials[(trials["subject"] == "1") & (trials["session"] == "1")]
-    split = protocols.split(protocols.Fold("subject_dependent", "sub-1_ses-1", ()), one,
-                            (one["trial"] - 1) % 3, {"train_trials": 4},
-                            np.array([4, 4, 0, 4, 4, 4]))
+    split = protocols.split(protocols.Fold("subject_dependent", "sub-1_ses-1", ()), one, (one["trial"] - 1) % 3, protocol_spec(protocols.Fold("subject_dependent", "sub-1_ses-1", ()).protocol, {"train_trials": 4}), np.array([4, 4, 0, 4, 4, 4]))
     assert one["trial"][split.test].tolist() == [5, 6]  # trial 3 has no window: still trains
 
 
 def test_subject_dependent_session_folds_are_trial_blocks():
     keys, labels = _keys(subjects=1, sessions=1, trials=15)
     settings = {"session_folds": 3, "train_trials": 9}
-    folds = protocols.folds("subject_dependent", _sessions(keys), settings)
+    folds = protocols.folds(_sessions(keys), protocol_spec("subject_dependent", settings))
     assert [f.name for f in folds] == [f"sub-1_ses-1_fold-{j}" for j in (1, 2, 3)]
-    split = protocols.split(folds[1], keys, labels, settings)
+    split = protocols.split(folds[1], keys, labels, protocol_spec(folds[1].protocol, settings))
     assert set(keys["trial"][split.test]) == {6, 7, 8, 9, 10}
 
 
 def test_validation_trials_are_whole_training_trials_of_every_class():
     keys, labels = _keys()
-    split = protocols.split(protocols.Fold("loso", "sub-1", ()), keys, labels, {})
+    split = protocols.split(protocols.Fold("loso", "sub-1", ()), keys, labels, protocol_spec(protocols.Fold("loso", "sub-1", ()).protocol, {}))
     held = protocols.validation_trials(keys, labels, split.train, per_class=1, seed=0)
     assert not (held & split.test).any()
     # one trial per class in each of the 4 training sessions, 4 windows each
@@ -127,7 +126,7 @@ def test_dreamer_channels_use_their_own_grid():
 
 
 def test_window_groups_stay_within_trials_and_pad():
-    from seedflow.grid import window_groups
+    from seedflow.recognition.representations import window_groups
 
     trial_index = np.repeat([0, 1], [7, 3])
     start = np.arange(10) * 200
@@ -139,7 +138,7 @@ def test_window_groups_stay_within_trials_and_pad():
 
 
 def test_hemisphere_order_pairs_mirrored_electrodes():
-    from seedflow.representations import hemisphere_order
+    from seedflow.recognition.representations import hemisphere_order
 
     order, n_side = hemisphere_order(SEED_62)
     names = [SEED_62[i] for i in order]

@@ -6,19 +6,20 @@ import pytest
 import scipy.io
 import zarr
 
-from layouts import as_real, write_simulated
+from layouts import as_real, open_source, recordings_of, write_simulated
 from seedflow import datasets
 from seedflow.channels import DREAMER_14, SEED_62, montage, pick
-from seedflow.io import seed_iv, seed_v, trial_table, zarr_store
-from seedflow.io.zarr_store import SessionStore
+from seedflow.datasets import seed_iv, seed_v, trial_table
+from seedflow.stores import ingest as ingest_store
+from seedflow.stores.ingest import IngestStore
 
 
 def _ingest(config, tmp_path, index=0):
-    recording = datasets.recordings(config)[index]
+    recording = recordings_of(config)[index]
     out = tmp_path / f"sub-{recording.subject}_ses-{recording.session}.zarr"
-    zarr_store.write_session(datasets.open_source(config, recording), out, chunk_seconds=1,
+    ingest_store.write(open_source(config, recording), out, chunk_seconds=1,
                              attrs={}, block_seconds=1.5)
-    return recording, SessionStore.open(out)
+    return recording, IngestStore.open(out)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_seed_iv_layout_and_published_labels(tmp_path):
                              trial_seconds=1)
     real = as_real(config, "seed-iv", sfreq=200)
     found = [(r.subject, r.session, r.path.relative_to(tmp_path / "data").as_posix())
-             for r in datasets.recordings(real)]
+             for r in recordings_of(real)]
     assert found == [("1", "1", "eeg_raw_data/1/1_20131013.mat"),
                      ("1", "2", "eeg_raw_data/2/1_20131022.mat")]
     recording, store = _ingest(real, tmp_path, index=1)
@@ -84,7 +85,7 @@ def test_real_seed_v_layout_uses_published_table_and_user_table(seed_v_config, t
     assert len(rows) == 45 and rows[0] == trial_table.TrialRow("1", 1, 30, 102, "4")
     assert rows[-1] == trial_table.TrialRow("3", 15, 2888, 3066, "0")
     real = as_real(seed_v_config, "seed-v")
-    assert [r.extra_inputs for r in datasets.recordings(real)] == [(), ()]
+    assert [r.extra_inputs for r in recordings_of(real)] == [(), ()]
     table = tmp_path / "trials.tsv"
     table.write_text("session\ttrial\tstart_s\tend_s\tlabel\n1\t1\t3\t5\thappy\n"
                      "1\t2\t10\t12\t1\n2\t1\t3\t5\t0\n")
@@ -100,12 +101,12 @@ def test_seed_ger_and_fra_read_the_users_trial_table(seed_v_config, tmp_path):
     root = seed_v_config["dataset"]["root"]
     config = {**seed_v_config, "dataset": {"kind": "seed-fra", "root": root,
                                            "trial_table": str(table)}}
-    assert [(r.subject, r.session) for r in datasets.recordings(config)] == [("1", "1"),
+    assert [(r.subject, r.session) for r in recordings_of(config)] == [("1", "1"),
                                                                             ("1", "2")]
     _, store = _ingest(config, tmp_path)  # subject 1 has its own row: it wins
     assert store.class_names == ["negative", "neutral", "positive"]
     assert store.labels == [1] and store.trial_stop == [2000]
-    raw = mne.io.read_raw_fif(datasets.recordings(config)[1].path, verbose="error")
+    raw = mne.io.read_raw_fif(recordings_of(config)[1].path, verbose="error")
     assert raw.n_times > 20000
     rows = trial_table.rows_for(trial_table.read(table), "2", "1", table)
     assert [(r.trial, r.label) for r in rows] == [(1, "positive"), (2, "-1")]
@@ -117,7 +118,7 @@ def test_dreamer_struct_scores_and_channels(tmp_path):
     assert mat["EEG_SamplingRate"] == 128 and list(mat["EEG_Electrodes"]) == DREAMER_14
     assert mat["Data"][1]["EEG"]["stimuli"][0].shape == (4 * 128, 14)
     real = as_real(config, "dreamer")
-    assert len(datasets.recordings(real)) == 23  # DREAMER's subject count
+    assert len(recordings_of(real)) == 23  # DREAMER's subject count
     _, store = _ingest(real, tmp_path, index=1)
     assert store.ch_names == DREAMER_14 and store.sfreq == 128
     assert store.class_names == ["low", "high"] and store.labels == [1, 0, 1, 0, 0, 1]
@@ -148,7 +149,7 @@ def test_mne_kind_trials_from_events_tsv_or_annotations(tmp_path):
         "onset\tduration\ttrial_type\n0.5\t1\thappy\n2\t2\tsad\n")
     config = {"dataset": {"kind": "mne", "root": str(tmp_path),
                           "event_labels": {"happy": "positive", "sad": "negative"}}}
-    found = datasets.recordings(config)
+    found = recordings_of(config)
     assert [(r.subject, r.session, len(r.extra_inputs)) for r in found] == [
         ("01", "a", 0), ("02", "1", 1)]
     _, store = _ingest(config, tmp_path)

@@ -3,9 +3,15 @@ import json
 import numpy as np
 import pytest
 
-from seedflow import features, models, protocols, train
-from seedflow.metrics import aggregate, fold_metrics
-from seedflow.representations import Session
+from seedflow.features import extraction
+from seedflow import models
+from seedflow.recognition import protocols
+from seedflow.recognition import train
+from seedflow.recognition.metrics import aggregate, fold_metrics
+from seedflow.recognition.representations import Session
+from specs import feature_spec
+from specs import BANDS
+from specs import train_spec
 
 SETTINGS = {"seed": 0, "train_trials": 3, "learning_rate": 1e-3, "epochs": 8,
             "batch_size": 32}
@@ -15,8 +21,7 @@ FOLD = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
 @pytest.fixture(scope="module")
 def feature_store(tmp_path_factory, session_store_path):
     out = tmp_path_factory.mktemp("features") / "ses-1.zarr"
-    features.extract(session_store_path, out,
-                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
+    extraction.extract(ingest=session_store_path, out=out, spec=feature_spec(bands=BANDS))
     return out
 
 
@@ -31,8 +36,7 @@ def test_cnn4d_builds_for_the_grid():
 
 
 def test_cnn4d_learns_planted_effect_and_writes_outputs(tmp_path, feature_store):
-    result = train.train_fold("cnn4d", FOLD, [Session("1", "1", feature_store)], tmp_path,
-                              SETTINGS)
+    result = train.train_fold(model="cnn4d", fold=FOLD, sessions=[Session("1", "1", feature_store)], out_dir=tmp_path, spec=train_spec("cnn4d", SETTINGS, FOLD.protocol))
     for name in ("model.keras", "history.csv", "predictions.csv", "metrics.json",
                  "validation_predictions.csv", "preprocessing.json"):
         assert (tmp_path / name).is_file()
@@ -45,8 +49,8 @@ def test_cnn4d_learns_planted_effect_and_writes_outputs(tmp_path, feature_store)
 def test_same_seed_same_numbers(tmp_path, feature_store):
     short = {**SETTINGS, "epochs": 2}
     session = [Session("1", "1", feature_store)]
-    a = train.train_fold("cnn4d", FOLD, session, tmp_path / "a", short)
-    b = train.train_fold("cnn4d", FOLD, session, tmp_path / "b", short)
+    a = train.train_fold(model="cnn4d", fold=FOLD, sessions=session, out_dir=tmp_path / "a", spec=train_spec("cnn4d", short, FOLD.protocol))
+    b = train.train_fold(model="cnn4d", fold=FOLD, sessions=session, out_dir=tmp_path / "b", spec=train_spec("cnn4d", short, FOLD.protocol))
     assert a["confusion_matrix"] == b["confusion_matrix"]
     assert (tmp_path / "a" / "predictions.csv").read_text() == (
         tmp_path / "b" / "predictions.csv").read_text()

@@ -119,11 +119,11 @@ def test_real_vs_synthetic_windows_align_channels_by_name(session_store_path, tm
     import numpy as np
 
     from seedflow.errors import SeedflowError
-    from seedflow.io.zarr_store import SessionStore
+    from seedflow.stores.ingest import IngestStore
     from seedflow.report import synthetic
-    from seedflow.synthesis import write_samples
+    from seedflow.stores.samples import write_windows as write_samples
 
-    store = SessionStore.open(session_store_path)
+    store = IngestStore.open(session_store_path)
     names = [ch.lower() for ch in store.ch_names[:5]][::-1]  # other spelling and order
     samples = np.random.default_rng(0).standard_normal((6, 100, 5)).astype(np.float32)
     meta = {"sfreq": store.sfreq, "ch_names": names, "class_names": store.class_names}

@@ -2,34 +2,34 @@ import dask
 import dask.array as da
 import pytest
 
-from seedflow import scheduler
+from seedflow.features import scheduling
 from seedflow.errors import SeedflowError
 
 
 @pytest.mark.parametrize("name", ["threads", "synchronous"])
 def test_local_schedulers_compute(name):
     x = da.arange(100, chunks=10)
-    with scheduler.dask_scheduler(name, 2):
+    with scheduling.dask_scheduler(name, 2):
         assert dask.config.get("scheduler") == name
         assert int(x.sum().compute()) == 4950
 
 
 def test_unknown_scheduler_names_the_key():
     with pytest.raises(SeedflowError, match="features.scheduler: 'gpu'"):
-        with scheduler.dask_scheduler("gpu", 1):
+        with scheduling.dask_scheduler("gpu", 1):
             pass
 
 
 def test_distributed_address_needs_a_reachable_scheduler():
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         with pytest.raises(SeedflowError, match="cannot reach"):
-            with scheduler.dask_scheduler("tcp://127.0.0.1:1", 1):
+            with scheduling.dask_scheduler("tcp://127.0.0.1:1", 1):
                 pass
 
 
 def test_slurm_worker_settings_from_the_default_config():
     from seedflow.config import load
-    from seedflow.slurm_workers import SlurmWorkers
+    from seedflow.features.scheduling import SlurmWorkers
 
     from conftest import REPO
 

@@ -8,19 +8,25 @@ import pytest
 import scipy.io
 
 from conftest import write_seed_dataset
-from seedflow import datasets, features, simulate, smoothing
+from seedflow import datasets
+from seedflow.datasets import seed
+from seedflow.features import extraction
+from seedflow.simulate import seed as simulate_seed
+from seedflow.features import smoothing
 from seedflow.errors import DatasetError, SeedflowError
-from seedflow.features import FeatureStore
-from seedflow.io import seed_features
-from seedflow.io.zarr_store import SessionStore
+from seedflow.stores.features import FeatureStore
+from seedflow.features import official as official_features
+from seedflow.stores.ingest import IngestStore
+from specs import feature_spec
+from layouts import recordings_of
 
 
 @pytest.fixture(scope="module")
 def official(tmp_path_factory, seed_folder, session_store_path, tiny_spec):
     """The ExtractedFeatures file of the tiny session, next to its Preprocessed_EEG."""
-    recording = seed_folder / simulate.session_filename(1, 1)
-    path = seed_features.feature_file(recording)
-    simulate.write_seed_features(recording, path, tiny_spec.sfreq)
+    recording = seed_folder / simulate_seed.session_filename(1, 1)
+    path = seed.feature_file(recording)
+    simulate_seed.write_features(recording, path, tiny_spec.sfreq)
     return path
 
 
@@ -35,20 +41,21 @@ def test_simulator_writes_the_real_layout(official, tiny_spec):
     # SEED's DE_PSD: DE = log2(100 E) per 1 s window of the microvolt trial, then smoothed
     trial = scipy.io.loadmat(official.parent.parent / "Preprocessed_EEG" / official.name)
     x = next(v for k, v in trial.items() if k.endswith("_eeg1"))
-    spec = features.FeatureSpec(bands=seed_features.BANDS, de_method="stft")
-    de = features.trial_features(da.from_array(x), 200.0, spec).compute()[..., :5]
+    spec = feature_spec(bands=official_features.SEED_BANDS, de_method="stft")
+    de = extraction.trial_features(da.from_array(x), 200.0, spec).compute()[..., :5]
     np.testing.assert_allclose(mat["de_movingAve1"],
                                smoothing.moving_average(de, 5).transpose(1, 0, 2), rtol=1e-5)
     np.testing.assert_allclose(mat["psd_movingAve1"], smoothing.moving_average(
         2.0 ** de.astype(float) / 100, 5).transpose(1, 0, 2), rtol=1e-4)
 
 
-@pytest.mark.parametrize("smoothing", seed_features.SMOOTHINGS)
+@pytest.mark.parametrize("smoothing", official_features.SMOOTHINGS)
 def test_official_features_fill_the_feature_store_layout(official, session_store_path,
                                                          tmp_path, smoothing):
     out = tmp_path / "features.zarr"
-    seed_features.write_store(official, session_store_path, out, smoothing)
-    store, session = FeatureStore.open(out), SessionStore.open(session_store_path)
+    official_features.write_store(features=official, ingest=session_store_path, out=out,
+                                    smoothing=smoothing)
+    store, session = FeatureStore.open(out), IngestStore.open(session_store_path)
     mat = scipy.io.loadmat(official)
     per_trial = 30
     assert store.de.shape == (6 * per_trial, 62, 5) and store.de.dtype == np.float32
@@ -63,9 +70,9 @@ def test_official_features_fill_the_feature_store_layout(official, session_store
         np.testing.assert_array_equal(store.window_start[rows],
                                       session.trial_start[index] + 200 * np.arange(per_trial))
     computed = tmp_path / "computed.zarr"
-    features.extract(session_store_path, computed, features.FeatureSpec(bands=seed_features.BANDS))
+    extraction.extract(ingest=session_store_path, out=computed, spec=feature_spec(bands=official_features.SEED_BANDS))
     assert set(FeatureStore.open(computed).attrs) <= set(store.attrs)
-    assert store.attrs["bands"] == seed_features.BANDS
+    assert store.attrs["bands"] == official_features.SEED_BANDS
     assert store.attrs["de_method"].startswith("official")
 
 
@@ -77,7 +84,8 @@ def test_official_features_of_matlab_v73_files_are_read_with_h5py(official,
     with h5py.File(v73, "w", userblock_size=512) as f:
         for name in (n for n in mat if n.startswith(("de_LDS", "psd_LDS"))):
             f[name] = mat[name].T  # MATLAB stores column-major: h5py sees it transposed
-    seed_features.write_store(v73, session_store_path, tmp_path / "out.zarr")
+    official_features.write_store(features=v73, ingest=session_store_path,
+                                    out=tmp_path / "out.zarr", smoothing="LDS")
     store = FeatureStore.open(tmp_path / "out.zarr")
     np.testing.assert_array_equal(store.de[:30], mat["de_LDS1"].transpose(1, 0, 2).astype("f4"))
 
@@ -85,7 +93,8 @@ def test_official_features_of_matlab_v73_files_are_read_with_h5py(official,
 def _assert_fails(path, store_path, tmp_path, match, smoothing="LDS"):
     out = tmp_path / "out.zarr"
     with pytest.raises(DatasetError, match=match):
-        seed_features.write_store(path, store_path, out, smoothing)
+        official_features.write_store(features=path, ingest=store_path, out=out,
+                                        smoothing=smoothing)
     assert not out.exists() and not (tmp_path / "out.zarr.tmp").exists()
 
 
@@ -114,15 +123,15 @@ def test_missing_folder_or_file_stops_the_plan(tmp_path, tiny_spec):
     config = {"dataset": {"kind": "seed", "root": str(tmp_path), "features": "official"},
               "simulation": {}}
     with pytest.raises(DatasetError, match="ExtractedFeatures: folder not found"):
-        datasets.recordings(config)
+        recordings_of(config)
     (tmp_path / "ExtractedFeatures").mkdir()
     with pytest.raises(DatasetError, match="ExtractedFeatures/1_20131013.mat: features file "
                                            "not found"):
-        datasets.recordings(config)
-    simulate.write_seed_features(tmp_path / "Preprocessed_EEG" / "1_20131013.mat",
+        recordings_of(config)
+    simulate_seed.write_features(tmp_path / "Preprocessed_EEG" / "1_20131013.mat",
                                  tmp_path / "ExtractedFeatures" / "1_20131013.mat", 200.0)
-    found = datasets.recordings(config)
+    found = recordings_of(config)
     assert found[0].feature_file == tmp_path / "ExtractedFeatures" / "1_20131013.mat"
     other = {"dataset": {"kind": "seed-iv", "root": str(tmp_path), "features": "official"}}
     with pytest.raises(SeedflowError, match="dataset.features: 'official' needs SEED's layout"):
-        datasets.recordings(other)
+        recordings_of(other)

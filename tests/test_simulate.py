@@ -2,12 +2,14 @@ import numpy as np
 import scipy.io
 import scipy.signal
 
-from seedflow import simulate
+from seedflow.simulate import seed as simulate_seed
 from seedflow.channels import SEED_62
+from seedflow.simulate.signal import SeedSimulator
+from conftest import simulation_spec
 
 
 def test_files_follow_seed_layout(seed_folder, tiny_spec):
-    path = seed_folder / simulate.session_filename(1, 1)
+    path = seed_folder / simulate_seed.session_filename(1, 1)
     assert path.name.startswith("1_2013") and path.suffix == ".mat"
     variables = {name: (shape, cls) for name, shape, cls in scipy.io.whosmat(path)}
     assert sorted(variables, key=lambda k: int(k.split("eeg")[1])) == [
@@ -20,9 +22,9 @@ def test_files_follow_seed_layout(seed_folder, tiny_spec):
 
 
 def test_same_seed_same_signal(tiny_spec):
-    a = simulate.SeedSimulator(tiny_spec).trial(1, 1, 3, label=0)
-    b = simulate.SeedSimulator(tiny_spec).trial(1, 1, 3, label=0)
-    c = simulate.SeedSimulator(tiny_spec).trial(1, 1, 4, label=0)
+    a = SeedSimulator(tiny_spec, simulate_seed.EFFECTS).trial(1, 1, 3, label=0)
+    b = SeedSimulator(tiny_spec, simulate_seed.EFFECTS).trial(1, 1, 3, label=0)
+    c = SeedSimulator(tiny_spec, simulate_seed.EFFECTS).trial(1, 1, 4, label=0)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
 
@@ -35,8 +37,8 @@ def _alpha_power_posterior(x, sfreq):
 
 def test_class_effect_is_planted_and_scales_with_effect_size():
     def ratio(effect):
-        spec = simulate.SimulationSpec(trial_seconds=30, effect_size=effect, trial_signature=0)
-        sim = simulate.SeedSimulator(spec)
+        spec = simulation_spec(trial_seconds=30, effect_size=effect, trial_signature=0)
+        sim = SeedSimulator(spec, simulate_seed.EFFECTS)
         negative = np.mean([_alpha_power_posterior(sim.trial(1, 1, t, -1), spec.sfreq)
                             for t in range(4)])
         positive = np.mean([_alpha_power_posterior(sim.trial(1, 1, t, 1), spec.sfreq)

@@ -6,8 +6,10 @@ import numpy as np
 import scipy.signal
 
 from layouts import write_simulated
-from seedflow import simulate, simulate_layouts
+from seedflow.simulate import seed_v as simulate_seed_v
 from seedflow.channels import SEED_62
+from seedflow.simulate.signal import SeedSimulator
+from conftest import simulation_spec
 
 
 def _band_power(x, sfreq, channels, lo, hi):
@@ -17,9 +19,9 @@ def _band_power(x, sfreq, channels, lo, hi):
 
 
 def test_seed_v_classes_have_their_own_band_effects():
-    spec = simulate.SimulationSpec(trial_seconds=20, sfreq=250, effect_size=1.5,
+    spec = simulation_spec(trial_seconds=20, sfreq=250, effect_size=1.5,
                                    trial_signature=0)
-    sim = simulate.SeedSimulator(spec, simulate_layouts.EFFECTS["seed-v"])
+    sim = SeedSimulator(spec, simulate_seed_v.EFFECTS)
     posterior = ("PZ", "POZ", "PO3", "PO4", "P1", "P2")
     sad = np.mean([_band_power(sim.trial(1, 1, t, 2), 250, posterior, 8, 14) for t in range(3)])
     happy = np.mean([_band_power(sim.trial(1, 1, t, 4), 250, posterior, 8, 14)
@@ -34,7 +36,7 @@ def test_seed_v_recording_has_blinks_on_veo_and_is_reproducible(tmp_path):
     raw = mne.io.read_raw_fif(tmp_path / "a" / name, verbose="error")
     again = mne.io.read_raw_fif(tmp_path / "b" / name, verbose="error")
     np.testing.assert_array_equal(raw.get_data(), again.get_data())
-    assert raw.n_times == 1000 * (3 * simulate_layouts.REST_SECONDS + 2 * 12)
+    assert raw.n_times == 1000 * (3 * simulate_seed_v.REST_SECONDS + 2 * 12)
     veo, fp1, oz = raw.get_data(picks=["VEO", "FP1", "OZ"])
     assert np.corrcoef(veo, fp1)[0, 1] > 0.5 > abs(np.corrcoef(veo, oz)[0, 1])
     m1, tp7, o2 = raw.get_data(picks=["M1", "TP7", "O2"])

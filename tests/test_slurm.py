@@ -109,11 +109,11 @@ def test_tiny_run_on_slurm_equals_local_run(local_slurm, tmp_path):
     assert {state for _, state in jobs.values()} == {"COMPLETED"}
     logs = tmp_path / "slurm" / "results" / "logs"
     gpu_logs = {log: "train" for log in (logs / "train").glob("*.log")}
-    gpu_logs[logs / "gan" / "pooled.log"] = "gan"
+    gpu_logs[logs / "signal_gan" / "pooled.log"] = "signal_gan"
     for log, rule in gpu_logs.items():
         job = re.search(r"sees \d+ GPU\(s\).*; SLURM job (\d+)", log.read_text()).group(1)
         assert jobs[job][0] == rule, log
-    local_gan_log = tmp_path / "local" / "results" / "logs" / "gan" / "pooled.log"
+    local_gan_log = tmp_path / "local" / "results" / "logs" / "signal_gan" / "pooled.log"
     assert "not a SLURM job" in local_gan_log.read_text()
 
     same_results(tmp_path / "slurm" / "results", tmp_path / "local" / "results")
@@ -150,7 +150,7 @@ def ended(job_ids, timeout: float = 30) -> dict[str, tuple[str, str]]:
 def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
     from seedflow.config import load as load_config
     from seedflow.features import FeatureSpec, compute_session
-    from seedflow.io.zarr_store import SessionStore
+    from seedflow.stores.ingest import IngestStore
 
     config = tmp_path / "slurm_workers.yaml"
     config.write_text(ONE_SUBJECT + SLURM_WORKERS)
@@ -182,8 +182,8 @@ def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
 
     # tests/tiny.yaml keeps the default feature settings.
     assert "features" not in yaml.safe_load(TINY.read_text())
-    spec = FeatureSpec.from_config(load_config(REPO / "config" / "config.yaml")["features"])
-    store = SessionStore.open(tmp_path / "results" / "zarr" / "sub-1" / "ses-1.zarr")
+    spec = FeatureSpec.from_config(load_config(REPO / "config" / "config.yaml"))
+    store = IngestStore.open(tmp_path / "results" / "ingest" / "sub-1" / "ses-1.zarr")
     on_threads = compute_session(store, spec, "threads", num_workers=2)
     on_slurm = zarr.open_group(tmp_path / "results" / "features" / "sub-1" / "ses-1.zarr",
                                mode="r")
@@ -192,8 +192,8 @@ def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
 
 
 def test_slurm_worker_jobs_are_cancelled_when_the_block_fails(local_slurm, tmp_path):
-    from seedflow.scheduler import dask_scheduler
-    from seedflow.slurm_workers import SlurmWorkers
+    from seedflow.features.scheduling import dask_scheduler
+    from seedflow.features.scheduling import SlurmWorkers
 
     spec = SlurmWorkers(workers=1, mem_mb=500, runtime=5, start_timeout=120)
     with pytest.raises(ZeroDivisionError):
@@ -207,8 +207,8 @@ def test_slurm_worker_jobs_are_cancelled_when_the_block_fails(local_slurm, tmp_p
 
 def test_a_worker_job_slurm_refuses_stops_at_once(local_slurm, tmp_path):
     from seedflow.errors import SeedflowError
-    from seedflow.scheduler import dask_scheduler
-    from seedflow.slurm_workers import SlurmWorkers
+    from seedflow.features.scheduling import dask_scheduler
+    from seedflow.features.scheduling import SlurmWorkers
 
     spec = SlurmWorkers(workers=1, mem_mb=500, partition="no-such-partition")
     with pytest.raises(SeedflowError, match="features.slurm: SLURM refuses .*partition"):

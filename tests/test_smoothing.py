@@ -1,6 +1,6 @@
 import numpy as np
 
-from seedflow import smoothing
+from seedflow.features import smoothing
 
 
 def test_moving_average_matches_seed_smoothdata():

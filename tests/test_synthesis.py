@@ -10,10 +10,25 @@ import pytest
 import zarr
 
 from conftest import REPO
-from seedflow import (feature_synthesis, features, gan, gan_training, synthesis,
-                      synthetic_export, synthetic_quality)
+from seedflow.synthesis import feature_gan
+from seedflow.features import extraction
+from seedflow.synthesis import networks
+from seedflow.synthesis import training
+from seedflow.synthesis import signal_gan
+from seedflow.synthesis import export as synthetic_export
+from seedflow.synthesis import mixup
+from seedflow.synthesis import quality
 from seedflow.errors import SeedflowError
-from seedflow.io.zarr_store import SessionStore
+from seedflow.stores.ingest import IngestStore
+from specs import feature_spec
+from specs import BANDS
+from seedflow.stores.features import FeatureStore
+from seedflow.simulate.signal import SeedSimulator
+from conftest import simulation_spec
+from specs import signal_gan_spec
+from specs import mixup_spec
+from specs import gan_spec
+from specs import feature_gan_spec
 
 SETTINGS = {"seed": 0, "window_seconds": 1.0, "windows_per_trial": 4, "latent_dim": 16,
             "n_critic": 2, "gradient_penalty": 10.0, "learning_rate": 2e-4, "epochs": 2,
@@ -25,19 +40,19 @@ def test_generator_and_critic_shapes():
     from keras import ops
 
     labels = ops.convert_to_tensor(np.array([0, 1, 2, 0], "int32"))
-    x = gan.build_generator(16, 3, 400, 62)([ops.zeros((4, 16)), labels])
+    x = networks.build_generator(16, 3, 400, 62)([ops.zeros((4, 16)), labels])
     assert tuple(x.shape) == (4, 400, 62)
-    assert tuple(gan.build_critic(400, 62, 3)([x, labels]).shape) == (4, 1)
-    grid = gan.build_feature_generator(8, 3, (9, 9, 5))([ops.zeros((4, 8)), labels])
+    assert tuple(networks.build_critic(400, 62, 3)([x, labels]).shape) == (4, 1)
+    grid = networks.build_feature_generator(8, 3, (9, 9, 5))([ops.zeros((4, 8)), labels])
     assert tuple(grid.shape) == (4, 9, 9, 5)
-    assert tuple(gan.build_feature_critic((9, 9, 5), 3)([grid, labels]).shape) == (4, 1)
+    assert tuple(networks.build_feature_critic((9, 9, 5), 3)([grid, labels]).shape) == (4, 1)
 
 
 def test_gradient_penalty_matches_finite_differences():
     import keras
 
-    critic = gan.build_critic(16, 3, 2, width=8)
-    trainer = gan.WGANGP(gan.build_generator(4, 2, 16, 3, width=8), critic, 4)
+    critic = networks.build_critic(16, 3, 2, width=8)
+    trainer = networks.WGANGP(networks.build_generator(4, 2, 16, 3, width=8), critic, 4)
     rng = np.random.default_rng(0)
     real = rng.standard_normal((1, 16, 3))
     fake = rng.standard_normal((1, 16, 3))
@@ -58,8 +73,10 @@ def test_gradient_penalty_matches_finite_differences():
 
 
 def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_store_path):
-    quality = synthesis.run([session_store_path], tmp_path, SETTINGS, features.DEFAULT_BANDS,
-                            train_trials=3)
+    quality = signal_gan.run(ingest=[session_store_path], out_dir=tmp_path,
+                             spec=signal_gan_spec(SETTINGS, {"train_trials": 3},
+                                                  {"bands": BANDS}),
+                             checkpoint=tmp_path / "checkpoint.npz", group="pooled")
     assert (tmp_path / "generator.keras").is_file()
     losses = (tmp_path / "losses.csv").read_text().splitlines()
     assert losses[0].split(",")[0] == "epoch" and len(losses) == 3
@@ -76,11 +93,10 @@ def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_st
             assert 0 <= q["psd_shape"] <= 1 and 0 <= q["c2st_auc"] <= 1
             assert np.isfinite(q["band_log_power"]) and np.isfinite(q["channel_correlation"])
     # The exported recording is an ingest store the feature stage reads as any session.
-    store = SessionStore.open(tmp_path / "recording.zarr")
+    store = IngestStore.open(tmp_path / "recording.zarr")
     assert store.labels == [0, 0, 0, 1, 1, 1, 2, 2, 2] and store.attrs["dataset"] == "synthetic"
-    features.extract(tmp_path / "recording.zarr", tmp_path / "features.zarr",
-                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
-    assert features.FeatureStore.open(tmp_path / "features.zarr").de.shape == (15, 62, 5)
+    extraction.extract(ingest=tmp_path / "recording.zarr", out=tmp_path / "features.zarr", spec=feature_spec(bands=BANDS))
+    assert FeatureStore.open(tmp_path / "features.zarr").de.shape == (15, 62, 5)
 
 
 def test_export_round_trip(tmp_path):
@@ -91,7 +107,7 @@ def test_export_round_trip(tmp_path):
     synthetic_export.write_recording(
         windows, labels, meta, zarr_path=tmp_path / "r.zarr", fif_path=tmp_path / "r_eeg.fif",
         windows_per_trial=2, source=tmp_path / "g.keras", attrs={"subject": "s"})
-    store = SessionStore.open(tmp_path / "r.zarr")
+    store = IngestStore.open(tmp_path / "r.zarr")
     assert store.labels == [0, 0, 1, 2] and store.sfreq == 100.0
     assert store.trial_stop[-1] - store.trial_start[0] == 7 * 50
     for index, k in enumerate(store.labels):
@@ -113,12 +129,12 @@ def zarr_channels():
 def test_lower_rate_only_by_anti_aliased_resampling():
     t = np.arange(2000) / 200.0
     x = np.sin(2 * np.pi * 90 * t)[None].astype(np.float32)  # above the new Nyquist (50 Hz)
-    down = synthesis.resampler(200.0, 100.0)(x)
+    down = signal_gan.resampler(200.0, 100.0)(x)
     assert down.shape == (1, 1000)
     assert np.abs(down[:, 100:-100]).max() < 0.05  # decimation alone would alias it to 10 Hz
-    assert synthesis.resampler(200.0, None)(x) is x
+    assert signal_gan.resampler(200.0, None)(x) is x
     with pytest.raises(SeedflowError, match="synthesis.sfreq"):
-        synthesis.resampler(200.0, 1000.0)
+        signal_gan.resampler(200.0, 1000.0)
 
 
 def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatch):
@@ -130,34 +146,34 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatc
     settings = {**SETTINGS, "latent_dim": 4, "epochs": 3}
 
     def build():
-        return gan.build_generator(4, 2, 16, 3, width=8), gan.build_critic(16, 3, 2, width=8)
+        return networks.build_generator(4, 2, 16, 3, width=8), networks.build_critic(16, 3, 2, width=8)
 
     def weights(trainer):
         return [keras.ops.convert_to_numpy(v.value) for v in trainer.variables()]
 
-    full, history = synthesis.train_gan(x, y, 2, settings, build, tmp_path / "full.npz")
-    save = gan_training._save_checkpoint
+    full, history = training.train_gan(x, y, gan_spec(settings), build, tmp_path / "full.npz")
+    save = training._save_checkpoint
 
     def save_then_die(path, trainer, epoch, *args):
         save(path, trainer, epoch, *args)
         if epoch == 1:
             raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(gan_training, "_save_checkpoint", save_then_die)
+    monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        synthesis.train_gan(x, y, 2, settings, build, tmp_path / "killed.npz")
-    monkeypatch.setattr(gan_training, "_save_checkpoint", save)
-    resumed, resumed_history = synthesis.train_gan(x, y, 2, settings, build,
+        training.train_gan(x, y, gan_spec(settings), build, tmp_path / "killed.npz")
+    monkeypatch.setattr(training, "_save_checkpoint", save)
+    resumed, resumed_history = training.train_gan(x, y, gan_spec(settings), build,
                                                    tmp_path / "killed.npz")
     assert resumed_history == history and len(history) == 3
     for a, b in zip(weights(resumed), weights(full)):
         np.testing.assert_array_equal(a, b)
     # A checkpoint of other data or settings, or of as many epochs, is not resumed from.
     checkpoint = tmp_path / "killed.npz"
-    assert gan_training._load_checkpoint(checkpoint, resumed, "other", 4) is None
-    same = synthesis.fingerprint(x, y, settings)
-    assert gan_training._load_checkpoint(checkpoint, resumed, same, 2) is None
-    assert gan_training._load_checkpoint(checkpoint, resumed, same, 4) == (3, history)
+    assert training._load_checkpoint(checkpoint, resumed, "other", 4) is None
+    same = training.fingerprint(x, y, gan_spec(settings))
+    assert training._load_checkpoint(checkpoint, resumed, same, 2) is None
+    assert training._load_checkpoint(checkpoint, resumed, same, 4) == (3, history)
 
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])
@@ -171,9 +187,9 @@ def test_a_damaged_checkpoint_is_discarded_and_training_starts_afresh(tmp_path, 
     settings = {**SETTINGS, "latent_dim": 4, "epochs": 2}
 
     def build():
-        return gan.build_generator(4, 2, 16, 3, width=8), gan.build_critic(16, 3, 2, width=8)
+        return networks.build_generator(4, 2, 16, 3, width=8), networks.build_critic(16, 3, 2, width=8)
 
-    full, history = synthesis.train_gan(x, y, 2, settings, build, tmp_path / "full.npz")
+    full, history = training.train_gan(x, y, gan_spec(settings), build, tmp_path / "full.npz")
     checkpoint = tmp_path / "full.npz"  # a whole checkpoint of the last epoch, damaged:
     data = bytearray(checkpoint.read_bytes())
     if damage == "truncated":
@@ -182,7 +198,7 @@ def test_a_damaged_checkpoint_is_discarded_and_training_starts_afresh(tmp_path, 
         data[len(data) // 2:len(data) // 2 + 256] = rng.bytes(256)
     checkpoint.write_bytes(bytes(data))
     with caplog.at_level("WARNING"):
-        again, again_history = synthesis.train_gan(x, y, 2, settings, build, checkpoint)
+        again, again_history = training.train_gan(x, y, gan_spec(settings), build, checkpoint)
     assert f"discarding checkpoint {checkpoint}: " in caplog.text
     assert again_history == history
     for a, b in zip(again.variables(), full.variables()):
@@ -194,18 +210,17 @@ def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_pat
                                                                           session_store_path):
     """Conditioning, on the feature GAN (DE grid): a classifier trained on real DE windows
     calls the samples generated for class k "k" more often than it calls any sample k."""
-    features.extract(session_store_path, tmp_path / "features.zarr",
-                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
-    data, attrs, _ = feature_synthesis.load_de([tmp_path / "features.zarr"], train_trials=3)
+    extraction.extract(ingest=session_store_path, out=tmp_path / "features.zarr", spec=feature_spec(bands=BANDS))
+    data, attrs, _ = feature_gan.load_de([tmp_path / "features.zarr"], train_trials=3)
     x, y = data["train"]
     settings = {**SETTINGS, "epochs": 40, "batch_size": 8, "latent_dim": 8,
                 "learning_rate": 1e-3}
-    trainer, scaler, _ = feature_synthesis.train_feature_gan(
+    trainer, scaler, _ = feature_gan.train_feature_gan(
         x, y, attrs["ch_names"], 3, settings, tmp_path / "checkpoint.npz")
-    fake, labels = feature_synthesis.synthesize(trainer, scaler, 3, 50, seed=3)
+    fake, labels = feature_gan.synthesize(trainer, scaler, 3, 50, seed=3)
     real = np.concatenate([x, data["heldout"][0]])
     real_labels = np.concatenate([y, data["heldout"][1]])
-    scores = synthetic_quality.train_test(real, real_labels, fake, labels, 3)
+    scores = quality.train_test(real, real_labels, fake, labels, 3)
     confusion = np.array(scores["confusion_matrix"])
     called = confusion.sum(axis=0) / confusion.sum()  # how often k is called at all
     assert (np.array(scores["recall_per_class"]) > called + 0.1).all(), scores
@@ -221,16 +236,16 @@ def test_signal_generator_asked_for_class_k_makes_windows_a_classifier_calls_k(t
     every k would be called k with the same probabilities, which cannot all exceed 1/3."""
     from scipy.stats import binomtest
 
-    from seedflow import simulate
+    from seedflow.simulate import seed as simulate_seed
     from seedflow.channels import SEED_62
 
-    spec = simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=9,
+    spec = simulation_spec(subjects=1, sessions=1, trials_per_session=9,
                                    trial_seconds=30, sfreq=100.0, effect_size=4.0,
                                    trial_signature=0.0, seed=3)
-    simulator = simulate.SeedSimulator(spec)
+    simulator = SeedSimulator(spec, simulate_seed.EFFECTS)
     rows = [list(SEED_62).index(ch) for ch in ("FZ", "CZ", "POZ", "T7", "T8")]
     windows, labels = [], []
-    for trial, label in enumerate(simulate.trial_labels(spec.trials_per_session), start=1):
+    for trial, label in enumerate(simulate_seed.trial_labels(spec.trials_per_session), start=1):
         eeg = simulator.trial(1, 1, trial, label)[rows] * 1e-6
         windows += [w.T for w in np.split(eeg, spec.trial_seconds, axis=1)]
         labels += [label + 1] * spec.trial_seconds
@@ -238,16 +253,16 @@ def test_signal_generator_asked_for_class_k_makes_windows_a_classifier_calls_k(t
     mean, std = x.mean(axis=(0, 1), keepdims=True), x.std(axis=(0, 1), keepdims=True)
     settings = {**SETTINGS, "epochs": 100, "batch_size": 32, "latent_dim": 16,
                 "learning_rate": 1e-3, "width": 32}
-    trainer, _ = synthesis.train_gan(
-        (x - mean) / std, y, 3, settings,
-        lambda: (gan.build_generator(16, 3, 100, 5, width=32),
-                 gan.build_critic(100, 5, 3, width=32)), tmp_path / "checkpoint.npz")
-    fake, fake_labels = synthesis.sample(trainer, 3, 100, seed=1)
+    trainer, _ = training.train_gan(
+        (x - mean) / std, y, gan_spec(settings),
+        lambda: (networks.build_generator(16, 3, 100, 5, width=32),
+                 networks.build_critic(100, 5, 3, width=32)), tmp_path / "checkpoint.npz")
+    fake, fake_labels = training.sample(trainer, 3, 100, seed=1)
 
     def power(w):
-        return synthetic_quality.band_log_power(w, spec.sfreq, features.DEFAULT_BANDS)
+        return quality.band_log_power(w, spec.sfreq, BANDS)
 
-    scores = synthetic_quality.train_test(power(x), y, power(fake * std + mean), fake_labels, 3)
+    scores = quality.train_test(power(x), y, power(fake * std + mean), fake_labels, 3)
     for k, recall in enumerate(scores["recall_per_class"]):
         test = binomtest(round(recall * 100), 100, 1 / 3, alternative="greater")
         # p < 1e-3 for every class at once: an unconditioned generator cannot do it (its
@@ -257,23 +272,26 @@ def test_signal_generator_asked_for_class_k_makes_windows_a_classifier_calls_k(t
 
 
 def test_feature_gan_and_mixup(tmp_path, session_store_path):
-    features.extract(session_store_path, tmp_path / "features.zarr",
-                     features.FeatureSpec(bands=features.DEFAULT_BANDS))
+    extraction.extract(ingest=session_store_path, out=tmp_path / "features.zarr", spec=feature_spec(bands=BANDS))
     settings = {**SETTINGS, "mixup": {"alpha": 0.4},
                 "feature_gan": {"epochs": 2, "latent_dim": 8, "samples_per_class": 20}}
-    results = feature_synthesis.run([tmp_path / "features.zarr"], tmp_path / "fgan",
-                                    tmp_path / "mixup", settings, train_trials=3)
+    results = [
+        feature_gan.run(features=[tmp_path / "features.zarr"], out_dir=tmp_path / "fgan",
+                        spec=feature_gan_spec(settings, {"train_trials": 3}),
+                        checkpoint=tmp_path / "fgan.npz", group="pooled"),
+        mixup.run(features=[tmp_path / "features.zarr"], out_dir=tmp_path / "mixup",
+                  spec=mixup_spec(settings, {"train_trials": 3}), group="pooled")]
     de = zarr.open_group(tmp_path / "fgan" / "samples.zarr", mode="r")["de"]
     assert de.shape == (60, 62, 5)
     assert np.isfinite(de[:]).all()
     mixed = zarr.open_group(tmp_path / "mixup" / "samples.zarr", mode="r")
-    x = features.FeatureStore.open(tmp_path / "features.zarr")
+    x = FeatureStore.open(tmp_path / "features.zarr")
     train = x.trial_index < 3
     for k in range(3):  # interpolates lie within the class's training range
         own = x.de[train & (x.label == k)]
         got = mixed["de"][:][mixed["label"][:] == k]
         assert (got >= own.min(axis=0) - 1e-5).all() and (got <= own.max(axis=0) + 1e-5).all()
-    records = synthetic_quality.summary_records(list(results.values()), "simulated")
+    records = quality.summary_records(results, "simulated")
     assert [r["model"] for r in records] == ["feature_wgan_gp", "mixup"]
     assert records[1]["accuracy_mean"] > 1 / 3 + 0.2  # mixup of this easy data is class-true
     assert records[0]["losses"]["pooled"][0]["epoch"] == 0 and records[1]["losses"] == {}
@@ -316,14 +334,14 @@ def test_step_on_two_devices_equals_one_device_under_tensorflow_and_jax(tmp_path
 
 
 def test_quality_leaves_out_a_class_without_held_out_windows():
-    from seedflow import synthetic_quality
+    from seedflow.synthesis import quality
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((30, 4))
     y = np.repeat([0, 1, 2], 10)
     heldout = (x[:20], y[:20])  # no held-out window of class 2 (e.g. its trials all train)
     distance = lambda a, b, folds, seed: {"mean": float(abs(a.mean() - b.mean()))}  # noqa: E731
-    result = synthetic_quality.report((x, y), (x, y), heldout, ["a", "b", "c"], distance,
+    result = quality.report((x, y), (x, y), heldout, ["a", "b", "c"], distance,
                                       folds=2, seed=0)
     assert sorted(result["classes"]) == ["a", "b"]
     assert 0 <= result["train_synthetic_test_real"]["accuracy"] <= 1

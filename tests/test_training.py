@@ -14,10 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import simulation_spec
 from recognition_data import make_sessions
+from specs import train_spec
 
-from seedflow import protocols, simulate, train
-from seedflow.representations import Session
+from seedflow.recognition import protocols
+from seedflow.simulate import seed as simulate_seed
+from seedflow.recognition import train
+from seedflow.recognition.representations import Session
 
 SETTINGS = {"seed": 0, "train_trials": 3, "learning_rate": 1e-3, "epochs": 4,
             "batch_size": 16}
@@ -28,7 +32,7 @@ EARLY_STOPPING = {**SETTINGS, "train_trials": 6, "validation_trials": 1, "patien
 FOLD = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
 
 # Runs train_fold in a fresh process for each job in turn: args = JSON [features, jobs (each
-# [settings, out, checkpoints]), kill, logical CPUs, model]. kill: an epoch after which the
+# [settings, out, checkpoints]), kill, logical CPUs, model, the tests' folder]. kill: an epoch after which the
 # process kills itself (SIGKILL, after the epoch's checkpoint is written), or "writes": once
 # model.keras and predictions.csv are written, before metrics.json. Under JAX the CPU
 # devices come from XLA_FLAGS (see test_jax_data_parallel...).
@@ -43,8 +47,10 @@ if keras.backend.backend() == "tensorflow":
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * args[3])
 from pathlib import Path
-from seedflow import protocols, train
-from seedflow.representations import Session
+from seedflow.recognition import protocols
+from seedflow.recognition import train
+from seedflow.recognition.representations import Session
+from specs import train_spec
 
 kill = args[2]
 class Kill(keras.callbacks.Callback):
@@ -61,8 +67,10 @@ train.write_predictions = write_then_die
 
 fold = protocols.Fold("subject_dependent", "sub-1_ses-1", (("1", "1"),))
 for settings, out, checkpoints in args[1]:
-    result = train.train_fold(args[4], fold, [Session("1", "1", Path(args[0]))], Path(out),
-                              settings, checkpoint_dir=Path(checkpoints), callbacks=[Kill()])
+    result = train.train_fold(model=args[4], fold=fold,
+                              sessions=[Session("1", "1", Path(args[0]))], out_dir=Path(out),
+                              spec=train_spec(args[4], settings, fold.protocol),
+                              checkpoint_dir=Path(checkpoints), callbacks=[Kill()])
     print("RESULT", json.dumps(result))
 """
 
@@ -71,7 +79,7 @@ def run_in_process(features, jobs: list[tuple[dict, Path, Path]], kill=None, cpu
                    model="cnn4d", env=None) -> subprocess.CompletedProcess:
     """Train ``jobs`` (settings, out, checkpoints) one after the other in a fresh process."""
     args = json.dumps([str(features), [[s, str(o), str(c)] for s, o, c in jobs], kill, cpus,
-                       model])
+                       model, str(Path(__file__).parent)])
     return subprocess.run([sys.executable, "-c", RUNNER, args], capture_output=True,
                           text=True, timeout=600, env=env)
 
@@ -84,7 +92,7 @@ def results(run: subprocess.CompletedProcess) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def features(tmp_path_factory):
-    spec = simulate.SimulationSpec(subjects=1, sessions=1, trials_per_session=9,
+    spec = simulation_spec(subjects=1, sessions=1, trials_per_session=9,
                                    trial_seconds=20, effect_size=2.0, seed=5)
     return make_sessions(tmp_path_factory.mktemp("training"), spec)[0].features
 
@@ -283,12 +291,10 @@ def test_checkpoint_of_other_settings_is_discarded(features, tmp_path):
 
     session, checkpoints = [Session("1", "1", features)], tmp_path / "checkpoints"
     with pytest.raises(Stop):
-        train.train_fold("cnn4d", FOLD, session, tmp_path / "a", SETTINGS,
-                         checkpoint_dir=checkpoints, callbacks=[StopAfterFirstEpoch()])
+        train.train_fold(model="cnn4d", fold=FOLD, sessions=session, out_dir=tmp_path / "a", spec=train_spec("cnn4d", SETTINGS, FOLD.protocol), checkpoint_dir=checkpoints, callbacks=[StopAfterFirstEpoch()])
     assert len(list(checkpoints.iterdir())) == 1
     changed = {**SETTINGS, "learning_rate": 2e-3}
-    fresh = train.train_fold("cnn4d", FOLD, session, tmp_path / "b", changed,
-                             checkpoint_dir=checkpoints)
+    fresh = train.train_fold(model="cnn4d", fold=FOLD, sessions=session, out_dir=tmp_path / "b", spec=train_spec("cnn4d", changed, FOLD.protocol), checkpoint_dir=checkpoints)
     assert fresh["resumed_from_epoch"] == 0
     assert _epochs(tmp_path / "b" / "history.csv") == [0, 1, 2, 3]
 
@@ -336,7 +342,7 @@ def test_jax_data_parallel_on_two_cpu_devices_matches_one_device(features, tmp_p
 def test_batches_split_evenly_over_devices():
     """With multiple_of=2, training batches drop the odd sample (a different one each
     epoch) and evaluation batches are padded with weight 0."""
-    from seedflow.batches import Batches
+    from seedflow.recognition.batches import Batches
 
     x, y = np.arange(7, dtype="float32")[:, None], np.arange(7)
     training = Batches(x, y, np.arange(7), 4, seed=0, multiple_of=2)

@@ -11,8 +11,8 @@ def test_dry_run_plans_jobs_per_subject_and_session_without_touching_data(tmp_pa
     result = snakemake(tmp_path, "-n", "--configfile", str(TINY))
     assert result.returncode == 0, result.stderr
     out = result.stdout + result.stderr
-    for rule, count in (("simulate_session", 2), ("ingest", 2), ("features", 2), ("train", 2),
-                        ("gan", 1), ("feature_gan", 1), ("subject_report", 2), ("summary_report", 1)):
+    for rule, count in (("simulate_file", 3), ("ingest", 2), ("features", 2), ("train", 2),
+                        ("signal_gan", 1), ("feature_gan", 1), ("mixup", 1), ("subject_report", 2), ("summary_report", 1)):
         assert any(line.split() == [rule, str(count)] for line in out.splitlines()), rule
     assert not (tmp_path / "results").exists()
 
@@ -39,7 +39,7 @@ def test_tiny_run_end_to_end(tiny_run):
     assert sorted(p.name for p in (results / "simulated" / "Preprocessed_EEG").iterdir()) == [
         "1_20131013.mat", "2_20131016.mat", "label.mat"]
     for subject in ("1", "2"):
-        assert (results / "zarr" / f"sub-{subject}" / "ses-1.zarr" / "zarr.json").is_file()
+        assert (results / "ingest" / f"sub-{subject}" / "ses-1.zarr" / "zarr.json").is_file()
         assert (results / "features" / f"sub-{subject}" / "ses-1.zarr" / "de").is_dir()
         report = (results / "reports" / f"sub-{subject}.html").read_text()
         assert "Montage" in report and "DE topomaps" in report
@@ -67,8 +67,8 @@ def test_tiny_run_end_to_end(tiny_run):
     for section in ("Recognition results", "GAN quality", "Augmentation gain", "sub-2_ses-1",
                     "Configuration", "Software versions"):
         assert section in summary
-    assert (results / "synthetic" / "gan" / "pooled" / "generator.keras").is_file()
-    assert (results / "synthetic" / "gan" / "pooled" / "recording_eeg.fif").is_file()
+    assert (results / "synthetic" / "signal_gan" / "pooled" / "generator.keras").is_file()
+    assert (results / "synthetic" / "signal_gan" / "pooled" / "recording_eeg.fif").is_file()
     assert (results / "logs" / "train" / "cnn4d_subject_dependent_sub-1_ses-1.log").stat().st_size
 
 
@@ -95,6 +95,6 @@ def test_per_subject_synthesis_plans_one_gan_per_subject(tmp_path):
     result = snakemake(tmp_path, "-n", "--configfile", str(TINY), str(per_subject))
     assert result.returncode == 0, result.stderr
     lines = (result.stdout + result.stderr).splitlines()
-    for rule in ("gan", "feature_gan"):
+    for rule in ("signal_gan", "feature_gan", "mixup"):
         assert any(line.split() == [rule, "2"] for line in lines), rule
-    assert "synthetic/gan/sub-2/recording.zarr" in result.stdout
+    assert "synthetic/signal_gan/sub-2/recording.zarr" in result.stdout

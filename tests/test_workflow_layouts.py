@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from layouts import write_simulated
-from seedflow.features import FeatureStore
-from seedflow.io import trial_table
-from seedflow.io.zarr_store import SessionStore
+from seedflow.stores.features import FeatureStore
+from seedflow.datasets import trial_table
+from seedflow.stores.ingest import IngestStore
 from test_workflow import TINY, snakemake
 
 SEED_V_CLASSES = ["disgust", "fear", "sad", "neutral", "happy"]
 LAYOUTS = {  # layout -> (sessions, simulated files, sampling rate, channels, classes)
-    "seed": (2, 2, 200, 62, ["negative", "neutral", "positive"]),
+    "seed": (2, 3, 200, 62, ["negative", "neutral", "positive"]),  # files: + label.mat
     "seed-iv": (2, 2, 200, 62, ["neutral", "sad", "fear", "happy"]),
     "seed-v": (2, 3, 1000, 62, SEED_V_CLASSES),
     "dreamer": (1, 1, 128, 14, ["low", "high"]),
@@ -67,8 +67,7 @@ def test_layout_runs_to_metrics_and_reports(tmp_path, layout):
     plan = snakemake(tmp_path, "-n", *args)
     assert plan.returncode == 0, plan.stderr
     lines = (plan.stdout + plan.stderr).splitlines()
-    simulating = "simulate_session" if layout == "seed" else "simulate_file"
-    for rule, count in ((simulating, n_files), ("ingest", sessions), ("gan", 0),
+    for rule, count in (("simulate_file", n_files), ("ingest", sessions), ("signal_gan", 0),
                         ("simulate_features", sessions if layout == "seed" else 0),
                         ("official_features" if layout == "seed" else "features", sessions)):
         assert any(line.split() == [rule, str(count)] for line in lines) == (count > 0), rule
@@ -77,7 +76,7 @@ def test_layout_runs_to_metrics_and_reports(tmp_path, layout):
     assert run.returncode == 0, run.stderr[-5000:]
     results = tmp_path / "results"
     for k in range(1, sessions + 1):
-        store = SessionStore.open(results / "zarr" / "sub-1" / f"ses-{k}.zarr")
+        store = IngestStore.open(results / "ingest" / "sub-1" / f"ses-{k}.zarr")
         assert store.sfreq == sfreq and len(store.ch_names) == n_channels
         assert store.class_names == classes and len(store.labels) == TRIALS
         assert store.eeg.shape[1] == TRIALS * SECONDS * sfreq

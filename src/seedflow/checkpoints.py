@@ -10,10 +10,8 @@ naming it, and training starts afresh.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import re
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import keras
 import numpy as np
 
 from seedflow import backend
+from seedflow.atomic import replaced
 from seedflow.errors import SeedflowError
 
 log = logging.getLogger(__name__)
@@ -54,28 +53,15 @@ def save(path: Path, metadata: dict, groups: dict[str, tuple[list[str], list]]) 
     through a temporary file in the same folder, flushed to disk, then renamed over it; a
     failed write (a full disk) leaves ``path`` as it was and stops with a
     :class:`SeedflowError` naming it."""
-    tmp = path.with_name(f".{path.name}.tmp")
     names = {group: list(names) for group, (names, _) in groups.items()}
     arrays = {f"{group}.{i}": np.asarray(a) for group, (_, group_arrays) in groups.items()
               for i, a in enumerate(group_arrays)}
     try:
-        with open(tmp, "wb") as f:
+        with replaced(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, metadata=np.array(json.dumps(
                 {"format": FORMAT, **metadata, "variables": names})), **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as error:
-        tmp.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise SeedflowError(f"cannot write the checkpoint {path}: {error}") from error
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable, where the system can
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+    except OSError as error:
+        raise SeedflowError(f"cannot write the checkpoint {path}: {error}") from error
 
 
 def read(path: Path) -> tuple[dict, dict[str, list[np.ndarray]]]:
