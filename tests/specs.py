@@ -9,6 +9,7 @@ from conftest import REPO
 
 from seedflow import config as seedflow_config
 from seedflow.features.preprocessing import Preprocessing
+from seedflow.features.scheduling import SlurmWorkers
 from seedflow.features.spec import FeatureSpec
 from seedflow.recognition.protocols import ProtocolSpec
 from seedflow.recognition.stacking import StackingSpec
@@ -70,3 +71,8 @@ def preprocessing_spec(**fields) -> Preprocessing:
 def protocol_spec(protocol: str, settings: dict) -> ProtocolSpec:
     """``settings`` over the default ``recognition`` section, for ``protocol``."""
     return ProtocolSpec.from_config(config_with(recognition=settings), protocol)
+
+
+def slurm_workers(**fields) -> SlurmWorkers:
+    """The default ``features.slurm`` section's workers with ``fields`` replaced."""
+    return dataclasses.replace(SlurmWorkers.from_config(DEFAULTS), **fields)

@@ -140,10 +140,10 @@ def test_de_windows_convert_to_model_inputs_and_back(representation, sessions):
 
 
 def test_a_model_on_other_inputs_is_refused_naming_the_key():
-    augmentation.check({"model": "cnn4d"})
+    augmentation.check(config_with(synthesis={"augmentation": {"model": "cnn4d"}}))
     for name in ("cnn_lstm", "tsception", "stacking", "nope"):
         with pytest.raises(SeedflowError, match="synthesis.augmentation.model"):
-            augmentation.check({"model": name})
+            augmentation.check(config_with(synthesis={"augmentation": {"model": name}}))
 
 
 def test_the_accuracy_table_keeps_an_augmented_model_apart_from_the_real_one():

@@ -201,7 +201,7 @@ def test_gan_never_draws_a_window_with_nan(all_nan):
 
 
 def test_subject_report_builds_with_an_all_nan_trial_and_every_channel_bad(tmp_path):
-    from seedflow.report import subject_report
+    from seedflow.report.subject import subject_report
     from seedflow.stores.samples import write_windows as write_samples
 
     spec = simulation_spec(subjects=1, sessions=1, trials_per_session=6,
@@ -220,7 +220,8 @@ def test_subject_report_builds_with_an_all_nan_trial_and_every_channel_bad(tmp_p
     fold_dir = tmp_path / "fold"
     train.train_fold(model="svm", fold=FOLD, sessions=[session], out_dir=fold_dir, spec=train_spec("svm", {**SETTINGS, "train_trials": 3}, FOLD.protocol))
     out = tmp_path / "sub-1.html"
-    subject_report("1", [session.ingest], [session.features], [fold_dir], samples, out, 5.0)
+    subject_report(subject="1", stores=[session.ingest], feature_stores=[session.features],
+                   fold_dirs=[fold_dir], samples=samples, out=out, excerpt_seconds=5.0)
     text = out.read_text()
     assert store.bad_channels == sorted(SEED_62) and store.bad_trials == [1]
     assert "No PSD: no channel has finite, non-flat samples in the excerpt" in text

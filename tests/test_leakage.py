@@ -16,6 +16,7 @@ from conftest import simulation_spec
 from specs import train_spec
 from specs import stacking_spec
 from specs import protocol_spec
+from specs import config_with
 
 SETTINGS = {"seed": 0, "train_trials": 6, "kfold": 3, "learning_rate": 1e-3, "epochs": 1,
             "batch_size": 32}
@@ -51,7 +52,8 @@ def test_leaky_within_trial_split_scores_above_chance(null_sessions):
 
     from seedflow.models.baselines import logistic_regression
 
-    samples = representations.load(null_sessions, "flat", SETTINGS)
+    samples = representations.load(null_sessions, representations.RepresentationSpec.from_config(
+        config_with(recognition=SETTINGS), "flat"))
     test = np.random.default_rng(0).random(len(samples)) < 0.3  # windows, not trials
     model = clone(logistic_regression()).fit(samples.x[~test], samples.label[~test])
     hits = int((model.predict(samples.x[test]) == samples.label[test]).sum())

@@ -37,7 +37,7 @@ from seedflow.stores import ingest as ingest_store
 from seedflow.stores.ingest import IngestStore
 from seedflow.recognition.representations import Session
 from seedflow.features.spec import FeatureSpec
-from layouts import recordings_of, open_source
+from layouts import complete, recordings_of, open_source
 from specs import train_spec
 from specs import protocol_spec
 
@@ -292,7 +292,8 @@ def test_seed_family_cnt_is_read_as_int32_by_default(tmp_path):
     config["dataset"]["cnt_data_format"] = "auto"
     with pytest.raises(DatasetError, match=r"int16 or int32"):
         open_source(config, recording)
-    assert datasets.cnt_data_format({"cnt_data_format": None}, "mne") == "auto"
+    dataset = {**complete({})["dataset"], "cnt_data_format": None}
+    assert datasets.kind("mne").settings(dataset)["cnt_data_format"] == "auto"
 
 
 # ---- files written with MNE in other conventions ----------------------------------------------
@@ -626,7 +627,7 @@ def test_loso_over_subjects_with_different_montages_trains_on_the_shared_channel
 def test_subject_report_with_few_channels_or_none_placed(tmp_path, channels, listed, notes):
     """Traces, PSD, tables and models are kept; montage and topomaps are left out with a
     note saying why."""
-    from seedflow.report import subject_report
+    from seedflow.report.subject import subject_report
     from seedflow.stores.samples import write_windows as write_samples
 
     _lab_recording(tmp_path / "data" / "sub-1_eeg.fif", channels, trials=6, trial_seconds=4,
@@ -645,8 +646,8 @@ def test_subject_report_with_few_channels_or_none_placed(tmp_path, channels, lis
         (4, 250, len(channels))).astype(np.float32) * 1e-5, np.repeat([0, 1], 2),
         {"sfreq": store.sfreq, "ch_names": store.ch_names, "class_names": store.class_names})
     out = tmp_path / "sub-1.html"
-    subject_report("1", [session.ingest], [session.features], [tmp_path / "svm"], samples, out,
-                   5.0)
+    subject_report(subject="1", stores=[session.ingest], feature_stores=[session.features],
+                   fold_dirs=[tmp_path / "svm"], samples=samples, out=out, excerpt_seconds=5.0)
     text = out.read_text()
     for note in notes + ["Raw traces", "PSD · session 1", "Channel table", "Model svm",
                          "Real vs synthetic PSD"]:

@@ -11,7 +11,8 @@ from seedflow.recognition import protocols
 from seedflow.simulate import seed as simulate_seed
 from seedflow.recognition import train
 from conftest import simulation_spec
-from specs import train_spec
+from specs import config_with, train_spec
+from seedflow.recognition.preparation import Preparation
 
 SETTINGS = {"seed": 0, "train_trials": 3, "learning_rate": 1e-3, "epochs": 2,
             "batch_size": 16, "segment_windows": 4, "sequence_windows": 5}
@@ -72,8 +73,7 @@ def test_builders_are_backend_agnostic_keras():
 PREPROCESSING = {"ingest": {"chunk_seconds": 10},
                  "features": {"window_seconds": 1.0, "bands": {
                      "delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14, 31],
-                     "gamma": [31, 50]}, "filter_order": 4, "windows_per_chunk": 60,
-                     "scheduler": "threads"}}
+                     "gamma": [31, 50]}, "filter_order": 4, "windows_per_chunk": 60}}
 
 
 @pytest.mark.parametrize("name", ["cnn4d", "svm"])
@@ -82,7 +82,7 @@ def test_predict_cli_reproduces_the_training_pipeline(name, sessions, tmp_path):
 
     root = sessions[0].ingest.parents[2]
     dataset = {"dataset": {"kind": "seed", "root": str(root)}, "simulation": {}}
-    train.train_fold(model=name, fold=FOLD, sessions=sessions, out_dir=tmp_path / "model", spec=train_spec(name, {**SETTINGS, "epochs": 1}, FOLD.protocol), preprocessing={**PREPROCESSING, **dataset})
+    train.train_fold(model=name, fold=FOLD, sessions=sessions, out_dir=tmp_path / "model", spec=train_spec(name, {**SETTINGS, "epochs": 1}, FOLD.protocol), preprocessing=Preparation.from_config(config_with(**PREPROCESSING, **dataset), tmp_path / "model").record())
     folder = root / "Preprocessed_EEG"
     assert main(["predict", "--model", str(tmp_path / "model"), "--recording",
                  str(folder / simulate_seed.session_filename(1, 1)), "--labels",

@@ -12,10 +12,11 @@ import scipy.io
 import yaml
 
 from conftest import REPO, TINY, snakemake, write_seed_dataset
-from layouts import as_real, open_source, recordings_of, write_simulated
+from layouts import complete, as_real, open_source, recordings_of, write_simulated
 from seedflow import config as seedflow_config
 from seedflow import datasets
 from seedflow import planning
+from seedflow.datasets.base import ReaderSpec
 from seedflow.simulate import dreamer as simulate_dreamer
 from seedflow.simulate import seed_v as simulate_seed_v
 from seedflow.errors import DatasetError, SeedflowError
@@ -314,8 +315,8 @@ def test_misnamed_file_stops_the_dry_run_and_exclude_lets_it_plan(seed_root, tmp
 def test_exclude_is_no_reader_setting():
     config = {"dataset": {"kind": "seed", "root": "/data", "exclude": ["x/*"]},
               "simulation": {}}
-    assert "exclude" not in datasets.reader_dataset(config)
-    assert "exclude" not in datasets.reader_settings(config, REPO)["dataset"]
+    assert "exclude" not in ReaderSpec.from_config(complete(config)).settings
+    assert "exclude" not in datasets.reader_record(complete(config), REPO)
     with pytest.raises(SeedflowError, match="config key dataset.exclude: the simulated"):
         recordings_of({"dataset": {"kind": "simulated", "exclude": ["a"]},
                              "simulation": {}, "results": "r"})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import mne
 import pytest
-from layouts import open_source, recordings_of, write_simulated
+from layouts import complete, open_source, recordings_of, write_simulated
 from test_cnt import CNT
 
 from seedflow import datasets
@@ -21,6 +21,7 @@ from seedflow.cli import main
 from seedflow.stores import ingest as ingest_store
 from seedflow.recognition.representations import Session
 from specs import BANDS
+from seedflow.recognition.preparation import Preparation
 from seedflow.features.spec import FeatureSpec
 from specs import train_spec
 from specs import stacking_spec
@@ -32,6 +33,7 @@ FEATURES = {"window_seconds": 1.0, "bands": dict(BANDS), "filter_order": 4,
 
 def prepare(config: dict, root: Path) -> list[Session]:
     """Ingest and features of every recording as the workflow's rules make them."""
+    config = complete(config)
     sessions = []
     for recording in recordings_of(config):
         raw = root / "zarr" / f"{recording.subject}_{recording.session}.zarr"
@@ -47,8 +49,7 @@ def prepare(config: dict, root: Path) -> list[Session]:
 
 def preprocessing(config: dict, model_dir: Path) -> dict:
     """What the train rule keeps for ``seedflow predict``."""
-    return {"ingest": config["ingest"], "features": config["features"],
-            **datasets.reader_settings(config, model_dir)}
+    return Preparation.from_config(complete(config), model_dir).record()
 
 
 def rows(path: Path) -> list[dict]:

@@ -33,8 +33,14 @@ def test_slurm_worker_settings_from_the_default_config():
 
     from conftest import REPO
 
-    section = load(REPO / "config" / "config.yaml")["features"]["slurm"]
-    assert SlurmWorkers.from_config(section) == SlurmWorkers()
-    assert SlurmWorkers(runtime=90).walltime() == "01:30:00"
-    custom = SlurmWorkers.from_config({**section, "job_extra_directives": ["--qos=short"]})
+    import dataclasses
+
+    config = load(REPO / "config" / "config.yaml")
+    section = config["features"]["slurm"]
+    workers = SlurmWorkers.from_config(config)
+    assert dataclasses.asdict(workers) == {
+        **section, "job_extra_directives": tuple(section["job_extra_directives"])}
+    assert dataclasses.replace(workers, runtime=90).walltime() == "01:30:00"
+    config["features"]["slurm"]["job_extra_directives"] = ["--qos=short"]
+    custom = SlurmWorkers.from_config(config)
     assert custom.job_extra_directives == ("--qos=short",)

@@ -22,6 +22,7 @@ import zarr
 from conftest import REPO
 from localslurm import LocalSlurm, missing_programs
 from test_workflow import TINY, snakemake
+from specs import slurm_workers
 
 PROFILE = REPO / "profiles" / "slurm-localhost"
 # tests/tiny.yaml with one subject, so the run fits the test-time budget.
@@ -195,7 +196,7 @@ def test_slurm_worker_jobs_are_cancelled_when_the_block_fails(local_slurm, tmp_p
     from seedflow.features.scheduling import dask_scheduler
     from seedflow.features.scheduling import SlurmWorkers
 
-    spec = SlurmWorkers(workers=1, mem_mb=500, runtime=5, start_timeout=120)
+    spec = slurm_workers(workers=1, mem_mb=500, runtime=5, start_timeout=120)
     with pytest.raises(ZeroDivisionError):
         with dask_scheduler("slurm", 1, spec, tmp_path):
             jobs = re.findall(r"seedflow-dask-(\d+)\.", " ".join(
@@ -210,7 +211,7 @@ def test_a_worker_job_slurm_refuses_stops_at_once(local_slurm, tmp_path):
     from seedflow.features.scheduling import dask_scheduler
     from seedflow.features.scheduling import SlurmWorkers
 
-    spec = SlurmWorkers(workers=1, mem_mb=500, partition="no-such-partition")
+    spec = slurm_workers(workers=1, mem_mb=500, partition="no-such-partition")
     with pytest.raises(SeedflowError, match="features.slurm: SLURM refuses .*partition"):
         with dask_scheduler("slurm", 1, spec, tmp_path):
             pass

@@ -27,4 +27,4 @@ def test_smoothing_never_mixes_trials():
     for method in ("moving_average", "lds"):
         out = smoothing.smooth_trials(values, trial_index, method, 5)
         np.testing.assert_allclose(out, values)
-    assert smoothing.smooth_trials(values, trial_index, "none") is values
+    assert smoothing.smooth_trials(values, trial_index, "none", 5) is values

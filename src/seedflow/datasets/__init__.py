@@ -85,8 +85,9 @@ def official_features(config: dict) -> bool:
 
 def recordings(config: dict) -> list[Recording]:
     """Every subject × session, sorted by subject then session."""
+    official = official_features(config)  # checked before any file is listed
     found = _recordings(config)
-    if not official_features(config):
+    if not official:
         return found
     from seedflow.datasets import seed
 

@@ -152,17 +152,24 @@ def _identity(read: Reading, path: Path, request: Request) -> tuple[str, str]:
     return subject or path.stem, session
 
 
-def open_recording(read: Reading, request: Request) -> tuple[Recording, SessionSource]:
-    """Open the recording with the reader of the training run (or ``--kind``)."""
-    path = Path(request.path)
-    kind = read.kind
+def check_format(path: Path, name: str) -> None:
+    """The recording exists and is a file type of dataset kind ``name`` (checked before the
+    kind's settings, so a recording of another kind is told as such)."""
     if not path.is_file():
         raise SeedflowError(f"{path}: recording not found")
-    if path.suffix.lower() not in kind.suffixes:
+    kind = datasets.kinds().get(name)  # an unknown --kind: see reading()
+    if kind is not None and path.suffix.lower() not in kind.suffixes:
         raise SeedflowError(f"{path}: unsupported recording format '{path.suffix}' for "
                             f"dataset kind '{kind.name}' (expected "
                             f"{', '.join(kind.suffixes)}; a recording of another kind: "
                             f"--kind)")
+
+
+def open_recording(read: Reading, request: Request) -> tuple[Recording, SessionSource]:
+    """Open the recording (see :func:`check_format`) with the reader of the training run
+    (or ``--kind``)."""
+    path = Path(request.path)
+    kind = read.kind
     listed = None if (request.kind or request.labels or request.subject
                       or request.session) else _listed(read, path)
     if listed is None:
@@ -197,6 +204,7 @@ class _Prepared:
         self.folder, self.request, self.sessions = folder, request, {}
 
     def session(self, model_dir: Path, prep: dict) -> representations.Session:
+        check_format(Path(self.request.path), self.request.kind or prep["reader"]["kind"])
         read = reading(prep, model_dir, self.request.kind, self.request.labels)
         key = json.dumps([repr(read), prep["ingest"], prep["features"]], sort_keys=True)
         if key not in self.sessions:
