@@ -27,7 +27,7 @@ from seedflow.synthesis import networks  # noqa: E402
 from seedflow.synthesis import training  # noqa: E402
 
 backend.seed_everything(0)
-devices = training.Devices(n_devices)
+devices = backend.data_parallel(n_devices, "synthesis.devices")
 with devices.scope():
     trainer = networks.WGANGP(networks.build_generator(4, 2, 16, 3, width=8),
                          networks.build_critic(16, 3, 2, width=8), 4, n_critic=1)

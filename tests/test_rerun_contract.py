@@ -59,10 +59,11 @@ def test_resources_schedulers_and_cluster_settings_plan_no_job(done, tmp_path):
     assert planned(done, TINY, override(tmp_path, "resources", changed)) == []
 
 
-def _reordered(value):
-    """``value`` with the keys of every mapping in reverse order."""
-    if isinstance(value, dict):
-        return {key: _reordered(value[key]) for key in reversed(list(value))}
+def _reordered(value, key=None):
+    """``value`` with the keys of every settings mapping in reverse order (not those of
+    ``features.bands``, whose order is the order of the features' bands)."""
+    if isinstance(value, dict) and key != "bands":
+        return {k: _reordered(value[k], k) for k in reversed(list(value))}
     return value
 
 

@@ -71,8 +71,8 @@ def planned_jobs(output: str) -> Counter:
 
 def same_results(a: Path, b: Path) -> None:
     """Two results folders hold the same numbers: metrics, predictions, features, GAN."""
-    names = ("summary/metrics.json", "synthetic/gan/pooled/quality.json",
-             "synthetic/gan/pooled/losses.csv")
+    names = ("summary/metrics.json", "synthetic/signal_gan/pooled/quality.json",
+             "synthetic/signal_gan/pooled/losses.csv")
     folds = sorted(p.relative_to(a) for p in (a / "models").rglob("*.json"))
     folds += sorted(p.relative_to(a) for p in (a / "models").rglob("predictions.csv"))
     for name in [*names, *map(str, folds)]:
@@ -150,13 +150,15 @@ def ended(job_ids, timeout: float = 30) -> dict[str, tuple[str, str]]:
 @pytest.mark.slow
 def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
     from seedflow.config import load as load_config
-    from seedflow.features import FeatureSpec, compute_session
+    from seedflow.features.extraction import compute_session
+    from seedflow.features.scheduling import Scheduling
+    from seedflow.features.spec import FeatureSpec
     from seedflow.stores.ingest import IngestStore
 
     config = tmp_path / "slurm_workers.yaml"
     config.write_text(ONE_SUBJECT + SLURM_WORKERS)
     configs = ("--configfile", str(TINY), str(config))
-    ingest = snakemake(tmp_path, "results/zarr/sub-1/ses-1.zarr", "--cores", "2", *configs)
+    ingest = snakemake(tmp_path, "results/ingest/sub-1/ses-1.zarr", "--cores", "2", *configs)
     assert ingest.returncode == 0, ingest.stderr[-5000:]
     known = set(slurm_jobs())
     # The features job is itself a SLURM job, which submits the worker jobs.
@@ -185,7 +187,7 @@ def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
     assert "features" not in yaml.safe_load(TINY.read_text())
     spec = FeatureSpec.from_config(load_config(REPO / "config" / "config.yaml"))
     store = IngestStore.open(tmp_path / "results" / "ingest" / "sub-1" / "ses-1.zarr")
-    on_threads = compute_session(store, spec, "threads", num_workers=2)
+    on_threads = compute_session(store, spec, Scheduling.local(2))
     on_slurm = zarr.open_group(tmp_path / "results" / "features" / "sub-1" / "ses-1.zarr",
                                mode="r")
     for name in ("de", "psd", "trial_id", "label", "window_start"):

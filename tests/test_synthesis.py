@@ -213,10 +213,11 @@ def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_pat
     extraction.extract(ingest=session_store_path, out=tmp_path / "features.zarr", spec=feature_spec(bands=BANDS))
     data, attrs, _ = feature_gan.load_de([tmp_path / "features.zarr"], train_trials=3)
     x, y = data["train"]
-    settings = {**SETTINGS, "epochs": 40, "batch_size": 8, "latent_dim": 8,
-                "learning_rate": 1e-3}
+    settings = {**SETTINGS, "learning_rate": 1e-3,
+                "feature_gan": {"epochs": 40, "batch_size": 8, "latent_dim": 8}}
     trainer, scaler, _ = feature_gan.train_feature_gan(
-        x, y, attrs["ch_names"], 3, settings, tmp_path / "checkpoint.npz")
+        x, y, attrs["ch_names"], 3, gan_spec(settings, feature_level=True),
+        tmp_path / "checkpoint.npz")
     fake, labels = feature_gan.synthesize(trainer, scaler, 3, 50, seed=3)
     real = np.concatenate([x, data["heldout"][0]])
     real_labels = np.concatenate([y, data["heldout"][1]])
@@ -247,8 +248,8 @@ def test_signal_generator_asked_for_class_k_makes_windows_a_classifier_calls_k(t
     windows, labels = [], []
     for trial, label in enumerate(simulate_seed.trial_labels(spec.trials_per_session), start=1):
         eeg = simulator.trial(1, 1, trial, label)[rows] * 1e-6
-        windows += [w.T for w in np.split(eeg, spec.trial_seconds, axis=1)]
-        labels += [label + 1] * spec.trial_seconds
+        windows += [w.T for w in np.split(eeg, int(spec.trial_seconds), axis=1)]
+        labels += [label + 1] * int(spec.trial_seconds)
     x, y = np.stack(windows).astype(np.float32), np.array(labels, dtype=np.int32)
     mean, std = x.mean(axis=(0, 1), keepdims=True), x.std(axis=(0, 1), keepdims=True)
     settings = {**SETTINGS, "epochs": 100, "batch_size": 32, "latent_dim": 16,

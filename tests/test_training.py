@@ -50,6 +50,7 @@ from pathlib import Path
 from seedflow.recognition import protocols
 from seedflow.recognition import train
 from seedflow.recognition.representations import Session
+sys.path.insert(0, args[5])  # the tests' folder
 from specs import train_spec
 
 kill = args[2]
