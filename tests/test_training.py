@@ -122,6 +122,8 @@ def assert_same_fold(out: Path, result: dict, reference: tuple[Path, dict]) -> N
     and predictions files identical, the same metrics (how training was resumed aside)."""
     import keras
 
+    import seedflow.models.layers  # noqa: F401  (registers the custom layers model.keras holds)
+
     expected, expected_result = reference
     for name in ("history.csv", "predictions.csv", "validation_predictions.csv"):
         assert (out / name).read_text() == (expected / name).read_text(), name
