@@ -170,6 +170,31 @@ def check_unmatched(unmatched: list[Path], folder: Path, naming: str) -> None:
                                "leave them out with config key dataset.exclude")
 
 
+def recordings_by_identity(folder: Path, extensions: tuple[str, ...],
+                           identity: Callable[[Path], tuple[str, str] | None],
+                           excluded: Excluded | None, naming: str) -> dict[tuple[str, str], Path]:
+    """The files under ``folder`` with one of ``extensions``, keyed by the (subject, session)
+    ``identity`` reads from each (None: not named as the layout's recordings are).
+
+    A file so misnamed (see :func:`check_unmatched`) or a subject × session found twice stops
+    the listing; files ``excluded`` leaves out are not looked at.
+    """
+    found: dict[tuple[str, str], Path] = {}
+    unmatched = []
+    for path in files_with(folder, extensions):
+        if excluded and excluded(path):
+            continue
+        key = identity(path)
+        if key is None:
+            unmatched.append(path)
+            continue
+        if key in found:
+            raise DatasetError(path, f"subject {key[0]} session {key[1]} is also {found[key]}")
+        found[key] = path
+    check_unmatched(unmatched, folder, naming)
+    return found
+
+
 class Kind:
     """A dataset kind: the on-disk layout of one dataset and how it is read. Each module of
     :mod:`seedflow.datasets` that defines a kind holds one instance of a subclass as

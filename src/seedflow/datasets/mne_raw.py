@@ -35,7 +35,7 @@ import numpy as np
 from seedflow.channels import in_standard_order, pick, standard_name
 from seedflow.datasets import events
 from seedflow.datasets.base import (Excluded, Kind, ReaderSpec, Recording, SessionHeader,
-                                   SessionSource, Trial, check_unmatched, files_with)
+                                   SessionSource, Trial, recordings_by_identity)
 from seedflow.errors import DatasetError
 
 log = logging.getLogger(__name__)
@@ -328,20 +328,9 @@ def discover(root: Path, excluded: Excluded | None = None) -> list[tuple[str, st
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(root, "dataset folder not found")
-    found = {}
-    unmatched = []
-    for path in files_with(root, EXTENSIONS):
-        if excluded and excluded(path):
-            continue
-        key = identity(path)
-        if key is None:
-            unmatched.append(path)
-            continue
-        if key in found:
-            raise DatasetError(path, f"subject {key[0]} session {key[1]} also in {found[key]}")
-        found[key] = path
-    check_unmatched(unmatched, root, f"sub-<subject>[_ses-<session>]_*<ext> "
-                                     f"({', '.join(EXTENSIONS)})")
+    found = recordings_by_identity(root, EXTENSIONS, identity, excluded,
+                                   f"sub-<subject>[_ses-<session>]_*<ext> "
+                                   f"({', '.join(EXTENSIONS)})")
     if not found:
         raise DatasetError(root, f"no sub-<subject>[_ses-<session>]_*<ext> recordings "
                                  f"({', '.join(EXTENSIONS)})")

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from seedflow.datasets.base import (Excluded, Kind, ReaderSpec, Recording, SessionSource,
-                                   check_unmatched, files_with)
+                                   recordings_by_identity)
 from seedflow.datasets.seed import open_trial_file
 from seedflow.errors import DatasetError
 
@@ -33,23 +33,17 @@ def discover(root: Path, excluded: Excluded | None = None) -> list[tuple[str, st
     folder = Path(root) / FOLDER
     if not folder.is_dir():
         raise DatasetError(folder, "folder not found (expected SEED-IV's eeg_raw_data layout)")
-    found: dict[tuple[str, str], Path] = {}
-    unmatched = []
-    for path in files_with(folder, (".mat",)):
-        if excluded and excluded(path):
-            continue
+
+    def identity(path: Path) -> tuple[str, str] | None:
         parts = path.relative_to(folder).parts
         match = _SESSION_FILE.match(parts[-1])
         if len(parts) != 2 or parts[0] not in SEED_IV_LABELS or not match:
-            unmatched.append(path)
-            continue
-        key = (match[1], parts[0])
-        if key in found:
-            raise DatasetError(path, f"subject {key[0]} session {key[1]} is also "
-                                     f"{found[key]}")
-        found[key] = path
-    check_unmatched(unmatched, folder, f"<session>/<subject>_<yyyymmdd>.mat (sessions "
-                                       f"{', '.join(SEED_IV_LABELS)})")
+            return None
+        return match[1], parts[0]
+
+    found = recordings_by_identity(folder, (".mat",), identity, excluded,
+                                   f"<session>/<subject>_<yyyymmdd>.mat (sessions "
+                                   f"{', '.join(SEED_IV_LABELS)})")
     if not found:
         raise DatasetError(folder, "no <session>/<subject>_<yyyymmdd>.mat files "
                                    f"(sessions {', '.join(SEED_IV_LABELS)})")

@@ -19,7 +19,7 @@ from pathlib import Path
 from seedflow.channels import SEED_62, SEED_EOG, SEED_MASTOIDS, normalise, pick
 from seedflow.datasets import events, mne_raw, trial_table
 from seedflow.datasets.base import (Excluded, Kind, ReaderSpec, Recording, SessionSource, Trial,
-                                   check_unmatched, files_with)
+                                   recordings_by_identity)
 from seedflow.datasets.trial_table import TrialRow, rows_for
 from seedflow.errors import DatasetError, SeedflowError
 
@@ -64,20 +64,8 @@ def discover(folder: Path, excluded: Excluded | None = None) -> list[tuple[str, 
     if not folder.is_dir():
         raise DatasetError(folder, "folder not found (expected <subject>_<session>_<date>.cnt "
                                    "recordings)")
-    found = {}
-    unmatched = []
-    for path in files_with(folder, (".cnt", ".fif")):
-        if excluded and excluded(path):
-            continue
-        key = identity(path)
-        if key is None:
-            unmatched.append(path)
-            continue
-        if key in found:
-            raise DatasetError(path, f"subject {key[0]} session {key[1]} is also "
-                                     f"{found[key]}")
-        found[key] = path
-    check_unmatched(unmatched, folder, "<subject>_<session>[_<yyyymmdd>].cnt (or .fif)")
+    found = recordings_by_identity(folder, (".cnt", ".fif"), identity, excluded,
+                                   "<subject>_<session>[_<yyyymmdd>].cnt (or .fif)")
     if not found:
         raise DatasetError(folder, "no <subject>_<session>[_<yyyymmdd>].cnt recordings")
     return [(s, k, found[(s, k)]) for s, k in sorted(found, key=lambda x: (int(x[0]),
