@@ -56,3 +56,42 @@ def test_schema_lists_exactly_the_registered_dataset_kinds():
         [datasets.SIMULATED, *datasets.kinds()])
     assert sorted(properties["simulation"]["properties"]["layout"]["enum"]) == sorted(
         datasets.simulated_kinds())
+
+
+def _builtin(value) -> bool:
+    """Whether Snakemake would compare ``value`` as a param (builtin types all the way)."""
+    if isinstance(value, dict):
+        return all(_builtin(k) and _builtin(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(_builtin(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def test_every_stage_spec_reaches_its_rule_as_builtin_values_and_back(defaults, tmp_path):
+    """Snakemake silently leaves params of other types out of its rerun check: each spec,
+    nested specs and optional ones included, must travel as builtins and come back equal."""
+    from seedflow.features.spec import FeatureSpec
+    from seedflow.recognition.preparation import Preparation
+    from seedflow.recognition.protocols import Fold
+    from seedflow.recognition.stacking import StackingSpec
+    from seedflow.recognition.train import TrainSpec
+    from seedflow.simulate.signal import SimulationSpec
+    from seedflow.stores.ingest import IngestSpec
+    from seedflow.synthesis.augmentation import AugmentationSpec
+    from seedflow.synthesis.feature_gan import FeatureGanSpec
+    from seedflow.synthesis.mixup import MixupSpec
+    from seedflow.synthesis.signal_gan import SignalGanSpec
+
+    specs = [FeatureSpec.from_config(defaults), IngestSpec.from_config(defaults, ["FP1", "FZ"]),
+             IngestSpec.from_config(defaults), TrainSpec.from_config(defaults, "cnn4d", "loso"),
+             TrainSpec.from_config(defaults, "svm", "subject_dependent"),
+             StackingSpec.from_config(defaults), SimulationSpec.from_config(defaults),
+             SignalGanSpec.from_config(defaults), FeatureGanSpec.from_config(defaults),
+             MixupSpec.from_config(defaults), AugmentationSpec.from_config(defaults, "mixup"),
+             AugmentationSpec.from_config(defaults, "feature_wgan_gp"),
+             Preparation.from_config(defaults, tmp_path),
+             Fold("loso", "sub-1", (("1", "1"), ("2", "1")), 3)]
+    for spec in specs:
+        param = config.as_param(spec)
+        assert _builtin(param), param
+        assert config.from_param(type(spec), param) == spec

@@ -27,6 +27,7 @@ def _store(tmp_path, data, lengths, sfreq=200.0, chunk=250, bad=()):
                        trial_start=(stops - lengths).tolist(), trial_stop=stops.tolist(),
                        labels=[k % 3 for k in range(len(lengths))],
                        class_names=["a", "b", "c"], bad_channels=list(bad), subject="1",
+                       trial_bad_channels=[list(bad)] * len(lengths), bad_trials=[],
                        session="1")
     return IngestStore.open(tmp_path / "s.zarr")
 

@@ -1,11 +1,14 @@
+import shutil
+
 import h5py
 import numpy as np
 import pytest
 import scipy.io
+import zarr
 
 from seedflow.simulate import seed as simulate_seed
 from seedflow.channels import SEED_62
-from seedflow.errors import DatasetError
+from seedflow.errors import DatasetError, SeedflowError
 from seedflow.datasets import seed
 from seedflow.stores import ingest as ingest_store
 from seedflow.stores.ingest import IngestStore
@@ -122,3 +125,17 @@ def test_flat_and_nan_channels_are_flagged(tmp_path, labels_file):
     ingest_store.write(seed.open_session(tmp_path / "1_20200101.mat", labels_file(1)), out,
                              chunk_seconds=1, attrs={})
     assert IngestStore.open(out).bad_channels == ["AF3", "F2"]
+
+
+def test_store_without_trial_quality_lists_is_refused(tmp_path, session_store_path):
+    """A store lacking the per-trial lists is refused, not read as if every trial were clean."""
+    old = tmp_path / "old.zarr"
+    shutil.copytree(session_store_path, old)
+    group = zarr.open_group(old, mode="r+")
+    attrs = dict(group.attrs)
+    del attrs["trial_bad_channels"], attrs["bad_trials"]
+    group.attrs.clear()
+    group.attrs.update(attrs)
+    with pytest.raises(SeedflowError, match="old.zarr: ingest store lacks "
+                                            "trial_bad_channels, bad_trials"):
+        IngestStore.open(old)

@@ -114,3 +114,29 @@ def _subject(wildcards: dict) -> str | None:
     found = (re.fullmatch(r"sub-([^_]+)_ses-.*", wildcards.get("fold", ""))
              or re.fullmatch(r"Preprocessed_EEG/(\d+)_\d{8}\.mat", wildcards.get("path", "")))
     return found and found.group(1)
+
+
+@pytest.mark.slow
+def test_changing_the_feature_window_reruns_the_features_and_what_reads_them(done, tmp_path):
+    jobs = planned(done, TINY, override(tmp_path, "window", {"features": {"window_seconds": 2}}))
+    assert sorted(w["session"] for rule, w in jobs if rule == "features") == ["1", "1"]
+    # the raw-signal jobs (files, ingest stores, the signal GAN) do not read the features
+    assert {rule for rule, _ in jobs} == {"features", "train", "feature_gan", "mixup",
+                                          "train_augmented", *AGGREGATES}
+
+
+@pytest.mark.slow
+def test_changing_the_epochs_reruns_every_fold_and_nothing_before(done, tmp_path):
+    jobs = planned(done, TINY, override(tmp_path, "epochs", {"recognition": {"epochs": 5}}))
+    assert sorted(w["fold"] for rule, w in jobs if rule == "train") == ["sub-1_ses-1",
+                                                                        "sub-2_ses-1"]
+    assert {rule for rule, _ in jobs} == {"train", "train_augmented", *AGGREGATES}
+
+
+@pytest.mark.slow
+def test_changing_the_planted_effect_rewrites_the_recordings_not_the_labels(done, tmp_path):
+    jobs = planned(done, TINY, override(tmp_path, "effect", {"simulation": {"effect_size": 1}}))
+    written = sorted(w["path"] for rule, w in jobs if rule == "simulate_file")
+    assert len(written) == 2 and all(_subject(w) for rule, w in jobs if rule == "simulate_file")
+    assert sorted(rule for rule, _ in jobs if rule in {"ingest", "features"}) == [
+        "features", "features", "ingest", "ingest"]

@@ -1,11 +1,14 @@
 """The user's configuration: merging override files, validating against the schema, and
 the configuration a run's outputs depend on, for provenance. Each stage's settings reach it
-as a frozen spec built from the validated config by the spec's ``from_config``; defaults
-live in ``config/config.yaml`` and the schema only."""
+as a frozen spec built from the validated config by the spec's ``from_config`` (through a
+rule's params as :func:`as_param`'s plain dict); defaults live in ``config/config.yaml``
+and the schema only."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
+import typing
 from pathlib import Path
 
 import jsonschema
@@ -38,6 +41,30 @@ def load(*paths: Path) -> dict:
 # image), never what they compute: no job's params hold them.
 RESOURCE_KEYS = (("cluster",), ("container",), ("features", "mem_mb"),
                  ("features", "scheduler"), ("features", "slurm"))
+
+
+def as_param(spec) -> dict:
+    """A stage's spec as a rule param: the plain dict of its fields (nested specs too).
+    Snakemake compares a job's params with the recorded ones only for builtin types (by
+    their repr) and silently skips any other object, so a spec passed as itself would never
+    rerun a job whose settings changed."""
+    return dataclasses.asdict(spec)
+
+
+def from_param(cls: type, value: dict):
+    """The ``cls`` spec that :func:`as_param` turned into ``value``."""
+    hints = typing.get_type_hints(cls)
+    return cls(**{field.name: _field(hints[field.name], value[field.name])
+                  for field in dataclasses.fields(cls)})
+
+
+def _field(hint, value):
+    """A field's value, a nested spec (typed ``Spec`` or ``Spec | None``) rebuilt."""
+    if value is not None:
+        for candidate in (hint, *typing.get_args(hint)):
+            if dataclasses.is_dataclass(candidate):
+                return from_param(candidate, value)
+    return value
 
 
 def load_schema(schema_path: Path) -> dict:

@@ -1,6 +1,7 @@
 """Config validation, the dataset's subject × session table, the stages' specs and path
 helpers. Each rule's params hold its stage's spec (built from the config by the spec's
-from_config) and values derived from wildcards, never resources, schedulers or cluster
+from_config, as the plain dict of seedflow.config.as_param: Snakemake compares only params
+of builtin types) and values derived from wildcards, never resources, schedulers or cluster
 settings, so a job reruns when, and only when, what it computes would change."""
 
 import os
@@ -10,6 +11,7 @@ from seedflow import config as seedflow_config
 from seedflow import datasets
 from seedflow import models as seedflow_models
 from seedflow import planning
+from seedflow.config import as_param
 from seedflow.errors import SeedflowError
 from seedflow.recognition import protocols
 

@@ -18,7 +18,7 @@ if not datasets.official_features(config):
             runtime=io_runtime,
             slurm_partition=partition("cpu"),
         params:
-            spec=FeatureSpec.from_config(config),
+            spec=as_param(FeatureSpec.from_config(config)),
         conda:
             "../../envs/seedflow.yaml"
         script:

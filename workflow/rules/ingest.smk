@@ -15,7 +15,7 @@ rule ingest:
         runtime=io_runtime,
         slurm_partition=partition("cpu"),
     params:
-        spec=lambda w: IngestSpec.from_config(config, run_channels()),
+        spec=lambda w: as_param(IngestSpec.from_config(config, run_channels())),
     conda:
         "../../envs/seedflow.yaml"
     script:

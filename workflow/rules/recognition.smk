@@ -19,11 +19,11 @@ rule train:
     resources:
         **GPU_RESOURCES,
     params:
-        spec=lambda w: TrainSpec.from_config(config, w.model, w.protocol),
-        fold=lambda w: FOLDS[w.protocol][w.fold],
+        spec=lambda w: as_param(TrainSpec.from_config(config, w.model, w.protocol)),
+        fold=lambda w: as_param(FOLDS[w.protocol][w.fold]),
         checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
-        preparation=lambda w: Preparation.from_config(
-            config, fold_dir(w.model, w.protocol, w.fold)
+        preparation=lambda w: as_param(
+            Preparation.from_config(config, fold_dir(w.model, w.protocol, w.fold))
         ),
     conda:
         "../../envs/seedflow.yaml"
@@ -50,7 +50,7 @@ rule stacking:
     log:
         RESULTS / "logs" / "train" / "stacking_{protocol}_{fold}.log",
     params:
-        spec=StackingSpec.from_config(config),
+        spec=as_param(StackingSpec.from_config(config)),
         base_dirs=lambda w: {
             m: str(fold_dir(m, w.protocol, w.fold)) for m in config["recognition"]["stacking"]
         },

@@ -23,7 +23,7 @@ if datasets.simulated(config):
         wildcard_constraints:
             path="|".join(re.escape(f) for f in SIMULATED_FILES),
         params:
-            simulation=lambda w: SIMULATOR.file_spec(SIMULATION, w.path),
+            simulation=lambda w: as_param(SIMULATOR.file_spec(SIMULATION, w.path)),
         conda:
             "../../envs/seedflow.yaml"
         script:

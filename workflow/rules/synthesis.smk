@@ -23,8 +23,8 @@ rule signal_gan:
     resources:
         **GPU_RESOURCES,
     params:
-        spec=SignalGanSpec.from_config(config),
-        checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"signal_gan_{w.group}.npz",
+        spec=as_param(SignalGanSpec.from_config(config)),
+        checkpoint=lambda w: str(SYNTHETIC / "checkpoints" / f"signal_gan_{w.group}.npz"),
     conda:
         "../../envs/seedflow.yaml"
     script:
@@ -41,8 +41,8 @@ rule feature_gan:
         RESULTS / "logs" / "feature_gan" / "{group}.log",
     threads: 2
     params:
-        spec=FeatureGanSpec.from_config(config),
-        checkpoint=lambda w: SYNTHETIC / "checkpoints" / f"feature_gan_{w.group}.npz",
+        spec=as_param(FeatureGanSpec.from_config(config)),
+        checkpoint=lambda w: str(SYNTHETIC / "checkpoints" / f"feature_gan_{w.group}.npz"),
     conda:
         "../../envs/seedflow.yaml"
     script:
@@ -58,7 +58,7 @@ rule mixup:
     log:
         RESULTS / "logs" / "mixup" / "{group}.log",
     params:
-        spec=MixupSpec.from_config(config),
+        spec=as_param(MixupSpec.from_config(config)),
     conda:
         "../../envs/seedflow.yaml"
     script:
@@ -80,14 +80,14 @@ rule train_augmented:
     resources:
         **GPU_RESOURCES,
     params:
-        spec=lambda w: TrainSpec.from_config(config, w.model, w.protocol),
-        augmentation=lambda w: AugmentationSpec.from_config(config, w.arm),
-        fold=lambda w: FOLDS[w.protocol][w.fold],
+        spec=lambda w: as_param(TrainSpec.from_config(config, w.model, w.protocol)),
+        augmentation=lambda w: as_param(AugmentationSpec.from_config(config, w.arm)),
+        fold=lambda w: as_param(FOLDS[w.protocol][w.fold]),
         checkpoints=lambda w: str(
             RESULTS / "checkpoints" / "augmentation" / w.model / w.protocol / w.arm / w.fold
         ),
-        preparation=lambda w: Preparation.from_config(
-            config, augmented_dir(w.model, w.protocol, w.arm, w.fold)
+        preparation=lambda w: as_param(
+            Preparation.from_config(config, augmented_dir(w.model, w.protocol, w.arm, w.fold))
         ),
     conda:
         "../../envs/seedflow.yaml"

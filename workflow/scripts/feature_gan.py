@@ -3,11 +3,12 @@
 from pathlib import Path
 
 from seedflow import backend
+from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.synthesis import feature_gan
 
+spec = from_param(feature_gan.FeatureGanSpec, snakemake.params.spec)
 backend.limit_threads(snakemake.threads)
 run_step(snakemake.log[0], lambda: feature_gan.run(
     features=[Path(p) for p in snakemake.input], out_dir=Path(snakemake.output[0]).parent,
-    spec=snakemake.params.spec, checkpoint=Path(snakemake.params.checkpoint),
-    group=snakemake.wildcards.group))
+    spec=spec, checkpoint=Path(snakemake.params.checkpoint), group=snakemake.wildcards.group))

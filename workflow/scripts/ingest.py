@@ -3,11 +3,13 @@
 from pathlib import Path
 
 from seedflow import datasets
+from seedflow.config import from_param
 from seedflow.datasets.base import Recording
 from seedflow.logs import run_step
 from seedflow.stores import ingest
+from seedflow.stores.ingest import IngestSpec
 
-w, spec = snakemake.wildcards, snakemake.params.spec
+w, spec = snakemake.wildcards, from_param(IngestSpec, snakemake.params.spec)
 recording = Recording(w.subject, w.session, Path(snakemake.input.recording),
                       tuple(Path(p) for p in snakemake.input.labels))
 

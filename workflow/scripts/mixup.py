@@ -2,9 +2,10 @@
 
 from pathlib import Path
 
+from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.synthesis import mixup
 
 run_step(snakemake.log[0], lambda: mixup.run(
     features=[Path(p) for p in snakemake.input], out_dir=Path(snakemake.output[0]).parent,
-    spec=snakemake.params.spec, group=snakemake.wildcards.group))
+    spec=from_param(mixup.MixupSpec, snakemake.params.spec), group=snakemake.wildcards.group))

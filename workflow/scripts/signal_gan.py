@@ -3,14 +3,18 @@
 from pathlib import Path
 
 from seedflow import backend
+from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.synthesis import signal_gan
+
+
+spec = from_param(signal_gan.SignalGanSpec, snakemake.params.spec)
 
 
 def step():
     backend.log_devices()
     signal_gan.run(ingest=[Path(p) for p in snakemake.input],
-                   out_dir=Path(snakemake.output.fif).parent, spec=snakemake.params.spec,
+                   out_dir=Path(snakemake.output.fif).parent, spec=spec,
                    checkpoint=Path(snakemake.params.checkpoint),
                    group=snakemake.wildcards.group)
 

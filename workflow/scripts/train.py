@@ -3,11 +3,16 @@
 from pathlib import Path
 
 from seedflow import models
+from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.recognition import train
+from seedflow.recognition.preparation import Preparation
+from seedflow.recognition.protocols import Fold
 from seedflow.recognition.representations import Session
 
-fold, ingest = snakemake.params.fold, snakemake.input.ingest
+fold, ingest = from_param(Fold, snakemake.params.fold), snakemake.input.ingest
+spec = from_param(train.TrainSpec, snakemake.params.spec)
+preparation = from_param(Preparation, snakemake.params.preparation)
 sessions = [
     Session(s, k, Path(snakemake.input.features[i]), Path(ingest[i]) if ingest else None)
     for i, (s, k) in enumerate(fold.sessions)
@@ -26,9 +31,8 @@ def step():
         backend.log_devices()
     train.train_fold(
         model=snakemake.wildcards.model, fold=fold, sessions=sessions,
-        out_dir=Path(snakemake.output[0]).parent, spec=snakemake.params.spec,
-        checkpoint_dir=Path(snakemake.params.checkpoints),
-        preprocessing=snakemake.params.preparation.record())
+        out_dir=Path(snakemake.output[0]).parent, spec=spec,
+        checkpoint_dir=Path(snakemake.params.checkpoints), preprocessing=preparation.record())
 
 
 run_step(snakemake.log[0], step)

@@ -3,16 +3,21 @@
 from pathlib import Path
 
 from seedflow import backend
+from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.recognition import train
+from seedflow.recognition.preparation import Preparation
+from seedflow.recognition.protocols import Fold
 from seedflow.recognition.representations import Session
-from seedflow.synthesis.augmentation import Augmentation
+from seedflow.synthesis.augmentation import Augmentation, AugmentationSpec
 
-fold = snakemake.params.fold
+fold = from_param(Fold, snakemake.params.fold)
+spec = from_param(train.TrainSpec, snakemake.params.spec)
+preparation = from_param(Preparation, snakemake.params.preparation)
 sessions = [Session(s, k, Path(snakemake.input.features[i]))
             for i, (s, k) in enumerate(fold.sessions)]
 checkpoints = Path(snakemake.params.checkpoints)
-augmentation = Augmentation(snakemake.params.augmentation,
+augmentation = Augmentation(from_param(AugmentationSpec, snakemake.params.augmentation),
                             checkpoints.with_name(checkpoints.name + ".feature_gan.npz"))
 
 
@@ -20,9 +25,8 @@ def step():
     backend.log_devices()
     train.train_fold(
         model=snakemake.wildcards.model, fold=fold, sessions=sessions,
-        out_dir=Path(snakemake.output[0]).parent, spec=snakemake.params.spec,
-        checkpoint_dir=checkpoints, preprocessing=snakemake.params.preparation.record(),
-        augment=augmentation)
+        out_dir=Path(snakemake.output[0]).parent, spec=spec, checkpoint_dir=checkpoints,
+        preprocessing=preparation.record(), augment=augmentation)
     augmentation.checkpoint.unlink(missing_ok=True)
 
 

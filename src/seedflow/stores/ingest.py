@@ -27,7 +27,7 @@ import zarr
 
 from seedflow.atomic import atomic_directory
 from seedflow.datasets.base import ReaderSpec, SessionSource
-from seedflow.errors import DatasetError
+from seedflow.errors import DatasetError, SeedflowError
 from seedflow.stores import COMPRESSOR
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,10 @@ class _ChannelQuality:
         return self.nonfinite | ~(self.high - self.low >= 1e-12)
 
 
+_REQUIRED_ATTRS = ("sfreq", "ch_names", "trial_ids", "trial_start", "trial_stop", "labels",
+                   "class_names", "bad_channels", "trial_bad_channels", "bad_trials")
+
+
 @dataclass
 class IngestStore:
     """An ingested session opened for reading (samples stay on disk)."""
@@ -181,13 +185,16 @@ class IngestStore:
     def open(cls, path: Path) -> "IngestStore":
         group = zarr.open_group(path, mode="r")
         a = dict(group.attrs)
-        # Stores written before per-trial lists: the session's list stands for every trial.
-        trial_bad = a.get("trial_bad_channels", [a["bad_channels"]] * len(a["trial_ids"]))
+        missing = [key for key in _REQUIRED_ATTRS if key not in a]
+        if missing:
+            raise SeedflowError(f"{path}: ingest store lacks {', '.join(missing)} (written by "
+                                "an older seedflow or not by seedflow); delete it to ingest again")
         return cls(eeg=group["eeg"], sfreq=a["sfreq"], ch_names=a["ch_names"],
                    trial_ids=a["trial_ids"], trial_start=a["trial_start"],
                    trial_stop=a["trial_stop"], labels=a["labels"],
                    class_names=a["class_names"], bad_channels=a["bad_channels"],
-                   trial_bad_channels=trial_bad, bad_trials=a.get("bad_trials", []), attrs=a)
+                   trial_bad_channels=a["trial_bad_channels"], bad_trials=a["bad_trials"],
+                   attrs=a)
 
     def trial_attrs(self) -> dict:
         """The session's trial list and channel quality, as later stores copy them."""
