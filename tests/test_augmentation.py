@@ -10,7 +10,6 @@ from scipy.stats import binomtest
 
 from seedflow.synthesis import augmentation
 from seedflow.recognition import protocols
-from seedflow.simulate import seed as simulate_seed
 from seedflow.recognition import train
 from seedflow.errors import SeedflowError
 from seedflow.stores.features import FeatureStore

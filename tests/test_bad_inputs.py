@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from layouts import as_real, open_source, recordings_of, write_simulated
-from seedflow import datasets
 from seedflow.channels import SEED_62
 from seedflow.errors import DatasetError, SeedflowError
 from seedflow.datasets import dreamer, mne_raw, seed_iv, trial_table

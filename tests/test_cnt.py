@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from seedflow import datasets
 from seedflow.errors import DatasetError
 from seedflow.datasets import mne_raw
 from seedflow.stores import ingest as ingest_store

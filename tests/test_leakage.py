@@ -9,7 +9,6 @@ from scipy.stats import binomtest
 
 from seedflow.recognition import protocols
 from seedflow.recognition import representations
-from seedflow.simulate import seed as simulate_seed
 from seedflow.recognition import stacking
 from seedflow.recognition import train
 from conftest import simulation_spec

@@ -12,7 +12,6 @@ import pytest
 from layouts import complete, open_source, recordings_of, write_simulated
 from test_cnt import CNT
 
-from seedflow import datasets
 from seedflow.features import extraction
 from seedflow.recognition import protocols
 from seedflow.recognition import stacking

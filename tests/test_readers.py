@@ -7,7 +7,6 @@ import scipy.io
 import zarr
 
 from layouts import as_real, open_source, recordings_of, write_simulated
-from seedflow import datasets
 from seedflow.channels import DREAMER_14, SEED_62, montage, pick
 from seedflow.datasets import seed_iv, seed_v, trial_table
 from seedflow.stores import ingest as ingest_store

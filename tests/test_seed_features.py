@@ -8,7 +8,6 @@ import pytest
 import scipy.io
 
 from conftest import write_seed_dataset
-from seedflow import datasets
 from seedflow.datasets import seed
 from seedflow.features import extraction
 from seedflow.simulate import seed as simulate_seed

@@ -196,7 +196,6 @@ def test_feature_stage_on_slurm_workers_equals_threads(local_slurm, tmp_path):
 
 def test_slurm_worker_jobs_are_cancelled_when_the_block_fails(local_slurm, tmp_path):
     from seedflow.features.scheduling import dask_scheduler
-    from seedflow.features.scheduling import SlurmWorkers
 
     spec = slurm_workers(workers=1, mem_mb=500, runtime=5, start_timeout=120)
     with pytest.raises(ZeroDivisionError):
@@ -211,7 +210,6 @@ def test_slurm_worker_jobs_are_cancelled_when_the_block_fails(local_slurm, tmp_p
 def test_a_worker_job_slurm_refuses_stops_at_once(local_slurm, tmp_path):
     from seedflow.errors import SeedflowError
     from seedflow.features.scheduling import dask_scheduler
-    from seedflow.features.scheduling import SlurmWorkers
 
     spec = slurm_workers(workers=1, mem_mb=500, partition="no-such-partition")
     with pytest.raises(SeedflowError, match="features.slurm: SLURM refuses .*partition"):

@@ -19,7 +19,6 @@ from recognition_data import make_sessions
 from specs import train_spec
 
 from seedflow.recognition import protocols
-from seedflow.simulate import seed as simulate_seed
 from seedflow.recognition import train
 from seedflow.recognition.representations import Session
 

@@ -14,6 +14,7 @@ import scipy.io
 from seedflow.atomic import replaced
 from seedflow.channels import SEED_62
 from seedflow.datasets import seed
+from seedflow.datasets.base import SessionHeader
 from seedflow.simulate.signal import (FRONTAL, INITIALS, LEFT_TEMPORAL, POSTERIOR,
                                       RECORDING_FIELDS, RIGHT_TEMPORAL, SeedSimulator,
                                       SimulationSpec, recording_header, savemat, session_date,
@@ -94,7 +95,7 @@ def write_session(spec: SimulationSpec, subject: int, session: int, path: Path) 
         savemat(tmp, trials)
 
 
-def header(spec: SimulationSpec, dataset: dict, recording) -> "SessionHeader":
+def header(spec: SimulationSpec, dataset: dict, recording) -> SessionHeader:
     """The header of a simulated recording, as the layout's reader will read it."""
     codes = sorted(seed.SEED_CLASSES)
     n_samples = int(round(spec.trial_seconds * spec.sfreq))  # as SeedSimulator.segment

@@ -19,11 +19,15 @@ import dataclasses
 import datetime
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.io
 
 from seedflow.channels import SEED_62, montage
+
+if TYPE_CHECKING:  # an annotation only: datasets.base imports this package
+    from seedflow.datasets.base import SessionHeader
 
 # SEED's subjects' initials, which name the trial variables of its files (<initials>_eeg<k>).
 INITIALS = ("djc", "jl", "jj", "lqj", "ly", "mhw", "phl", "sxy", "wk", "ww", "wsf", "wyw",
@@ -211,7 +215,7 @@ def savemat(path: Path, variables: dict, **options) -> None:
 
 
 def recording_header(path: Path, ch_names, sfreq: float, trials, class_names,
-                     eog_names=()) -> "SessionHeader":
+                     eog_names=()) -> SessionHeader:
     """The header the layout's reader will find in a simulated file (``trials``:
     (trial id, class index, samples) each)."""
     from seedflow.datasets.base import SessionHeader, Trial

@@ -18,12 +18,16 @@ import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from seedflow import models
 from seedflow.errors import SeedflowError
 from seedflow.synthesis.training import GanSpec
+
+if TYPE_CHECKING:  # an annotation only: representations would pull in Keras
+    from seedflow.recognition.representations import Samples
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ class Synthetic:
     """Synthetic training samples, the trials of the real samples they were made from, and
     what the fold's metrics record about them."""
 
-    samples: "Samples"  # seedflow.recognition.representations.Samples
+    samples: Samples
     source_trials: np.ndarray
     info: dict = field(default_factory=dict)
 
