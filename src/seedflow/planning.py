@@ -38,6 +38,7 @@ from seedflow.channels import grid_cells, grid_for, mirrored_pairs, normalise, s
 from seedflow.datasets import mne_raw
 from seedflow.datasets.base import ReaderSpec, Recording, SessionHeader
 from seedflow.errors import SeedflowError
+from seedflow.recognition import protocols as splits
 from seedflow.simulate.signal import SimulationSpec
 
 log = logging.getLogger(__name__)
@@ -364,6 +365,14 @@ def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
             for j, block in enumerate(np.array_split(ids, n_folds), start=1):
                 training.append((f"subject_dependent sub-{key[0]}_ses-{key[1]}_fold-{j}", key,
                                  [i for i in ids if i not in set(block.tolist())]))
+    if "subject_dependent_tvt" in protocols:
+        for key, h in found.items():
+            trials = sorted(h.trials, key=lambda t: t.trial_id)
+            held = splits.held_out_trials(
+                np.array([t.trial_id for t in trials]), np.array([t.label for t in trials]),
+                rec["test_trials"], rec["seed"], *key, class_names=h.class_names).tolist()
+            training.append((f"subject_dependent_tvt sub-{key[0]}_ses-{key[1]}", key,
+                             [t.trial_id for t in trials if t.trial_id not in held]))
     if "kfold" in protocols:
         total = sum(len(h.trials) for h in found.values())
         if rec["kfold"] > total:
