@@ -147,7 +147,7 @@ def held_out_trials(trial_id: np.ndarray, labels: np.ndarray, per_class: int, se
         if len(candidates) <= per_class:
             raise SeedflowError(
                 f"config key recognition.test_trials: {per_class} test trials per class "
-                f"leave class {class_names[label] if class_names else label!r} of "
+                f"leave class {class_names[label] if class_names else int(label)!r} of "
                 f"sub-{subject} ses-{session} with no training trial "
                 f"(it has {len(candidates)} trials)")
         chosen.extend(rng.choice(candidates, per_class, replace=False).tolist())
@@ -158,7 +158,7 @@ def subject_sets(subjects: list[str], spec: ProtocolSpec) -> dict[str, list[str]
     """``cross_subject_tvt``'s subjects: ``train``, ``validation`` and ``test`` lists. Counts
     are drawn at random with the seed from the sorted subjects (test first), listed subjects
     are taken as given."""
-    ordered = sorted(subjects, key=lambda s: (len(s), s))
+    ordered = sorted(set(subjects), key=lambda s: (len(s), s))
     rng = np.random.default_rng(spec.seed)
     sets: dict[str, list[str]] = {}
     for side, value in (("test", spec.test_subjects),
