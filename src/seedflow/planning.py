@@ -329,6 +329,11 @@ def _check_channels(config: dict, chosen: Montage) -> None:
                      "(synthesis.feature_gan.enabled; the augmentation arm feature_wgan_gp)")
 
 
+def _get(config: dict, key: str):
+    section, name = key.split(".")
+    return config[section][name]
+
+
 def _trial_ids(header: SessionHeader) -> list[int]:
     return sorted(t.trial_id for t in header.trials)
 
@@ -338,10 +343,15 @@ def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
     protocols = rec["protocols"]
     per_class = rec["validation_trials"]
     if "stacking" in rec["models"]:
-        if per_class < 1:
-            raise _error("recognition.validation_trials", f"{per_class}, but stacking (in "
-                         "recognition.models) fits its meta-model on the base models' "
-                         "predictions for validation trials: set 1 or more")
+        for protocol in protocols:
+            if splits.validates(splits.ProtocolSpec.from_config(config, protocol), per_class):
+                continue
+            key = ("recognition.validation_subjects" if protocol == "cross_subject_tvt"
+                   else "recognition.validation_trials")
+            raise _error(key, f"{_get(config, key)}, but stacking (in recognition.models) "
+                         f"fits its meta-model on the base models' predictions for "
+                         f"validation samples, which {protocol} then has none of: set 1 or "
+                         "more")
         bases = rec["stacking"]
         if "aann4d" in bases and len(set(bases)) > 1:
             raise _error("recognition.stacking", f"{bases}: aann4d predicts segments of "
