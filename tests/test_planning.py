@@ -139,6 +139,18 @@ CASES = {
     "stacking without validation": (
         {"recognition": {"models": ["svm", "stacking"]}},
         "config key recognition.validation_trials: 0, but stacking"),
+    "stacking without validation subjects": (
+        {"recognition": {"models": ["svm", "stacking"], "protocols": ["cross_subject_tvt"],
+                         "validation_trials": 1, "validation_subjects": 0}},
+        "config key recognition.validation_subjects: 0, but stacking .* cross_subject_tvt"),
+    "test_trials leave a class no training trial": (  # 2 trials of each class per session
+        {"recognition": {"protocols": ["subject_dependent_tvt"], "test_trials": 2}},
+        "config key recognition.test_trials: 2 test trials per class leave class 'negative' "
+        r"of sub-1 ses-1 with no training trial \(it has 2 trials\)"),
+    "tvt validation leaves a class no training trial": (
+        {"recognition": {"protocols": ["subject_dependent_tvt"], "validation_trials": 1}},
+        "config key recognition.validation_trials: 1 validation trials per class leave class "
+        ".* with no training trial in subject_dependent_tvt sub-1_ses-1"),
     "stacking aann4d with window models": (
         {"recognition": {"models": ["stacking"], "stacking": ["aann4d", "svm"],
                          "validation_trials": 1, "train_trials": 5}},

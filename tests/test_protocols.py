@@ -84,11 +84,17 @@ def test_splits_of_the_trial_list_equal_those_of_its_windows():
     n_windows = np.full(len(trials), 4)
     for protocol, settings in (("kfold", {"kfold": 3, "seed": 0}),
                                ("subject_dependent", {"train_trials": 4}),
-                               ("loso", {})):
-        fold = protocols.folds(_sessions(keys), protocol_spec(protocol, settings))[1]
+                               ("loso", {}),
+                               ("subject_dependent_tvt", {"test_trials": 1}),
+                               ("cross_subject_tvt", {"test_subjects": 1,
+                                                      "validation_subjects": 1})):
+        fold = protocols.folds(_sessions(keys), protocol_spec(protocol, settings))[-1]
         by_window = protocols.split(fold, keys, labels, protocol_spec(fold.protocol, settings))
         by_trial = protocols.split(fold, trials, labels[first], protocol_spec(fold.protocol, settings), n_windows)
         assert np.array_equal(np.isin(keys, trials[by_trial.test]), by_window.test)
+        if by_trial.validation is not None:
+            assert np.array_equal(np.isin(keys, trials[by_trial.validation]),
+                                  by_window.validation)
     one = trials[(trials["subject"] == "1") & (trials["session"] == "1")]
     split = protocols.split(protocols.Fold("subject_dependent", "sub-1_ses-1", ()), one, (one["trial"] - 1) % 3, protocol_spec(protocols.Fold("subject_dependent", "sub-1_ses-1", ()).protocol, {"train_trials": 4}), np.array([4, 4, 0, 4, 4, 4]))
     assert one["trial"][split.test].tolist() == [5, 6]  # trial 3 has no window: still trains
@@ -146,3 +152,31 @@ def test_hemisphere_order_pairs_mirrored_electrodes():
     assert names[names.index("FP1") + n_side] == "FP2"
     assert names[names.index("T7") + n_side] == "T8"
     assert set(names[2 * n_side:]) == {"FPZ", "FZ", "FCZ", "CZ", "CPZ", "PZ", "POZ", "OZ"}
+
+
+def test_train_validation_test_protocols_keep_every_trial_and_subject_on_one_side():
+    """subject_dependent_tvt draws whole trials per class, cross_subject_tvt whole subjects:
+    no trial (nor, across subjects, any subject) has windows on two sides."""
+    keys, labels = _keys(subjects=5, sessions=2, trials=9)
+    spec = protocol_spec("subject_dependent_tvt", {"test_trials": 2, "seed": 3})
+    for fold in protocols.folds(_sessions(keys), spec):
+        (subject, session), = fold.sessions
+        mine = (keys["subject"] == subject) & (keys["session"] == session)
+        split = protocols.split(fold, keys[mine], labels[mine], spec)
+        assert sorted(labels[mine][split.test].tolist()) == [0] * 8 + [1] * 8 + [2] * 8
+        for key in np.unique(keys[mine]):
+            rows = keys[mine] == key
+            assert split.test[rows].all() or split.train[rows].all()
+    with pytest.raises(SeedflowError, match="recognition.test_trials: 3 test trials per class "
+                                            "leave class 0 of sub-5 ses-2 with no training"):
+        protocols.split(fold, keys[mine], labels[mine],
+                        protocol_spec("subject_dependent_tvt", {"test_trials": 3}))
+    spec = protocol_spec("cross_subject_tvt", {"test_subjects": 2, "validation_subjects": 1})
+    fold, = protocols.folds(_sessions(keys), spec)
+    split = protocols.split(fold, keys, labels, spec)
+    sides = [set(keys["subject"][m].tolist()) for m in (split.train, split.validation, split.test)]
+    assert [len(side) for side in sides] == [2, 1, 2] and len(set.union(*sides)) == 5
+    with pytest.raises(SeedflowError, match="recognition.validation_subjects: 3 validation "
+                                            "subjects, but only 3 of the dataset's 5"):
+        protocols.folds(_sessions(keys), protocol_spec(
+            "cross_subject_tvt", {"test_subjects": 2, "validation_subjects": 3}))

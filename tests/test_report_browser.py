@@ -33,7 +33,7 @@ SUBJECT_SECTIONS = (
     "Real vs synthetic traces", "Real vs synthetic PSD",
     "Real vs synthetic band-power topomaps")
 SUMMARY_SECTIONS = (
-    "Recognition results", "Accuracy per subject", "GAN quality", "Augmentation gain",
+    "Recognition results", "Setting", "Accuracy per subject", "GAN quality", "Augmentation gain",
     "GAN training", "Real vs synthetic PSD", "Configuration", "Software versions",
     "Input files")
 WIDTH = 1400

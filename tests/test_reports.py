@@ -52,6 +52,18 @@ def test_augmentation_gain_is_measured_against_the_same_model_and_protocol():
     assert "chance" in header and "0.333" in table[0]
 
 
+def test_setting_table_names_the_preset_and_the_values_used():
+    setting = {"preset": "seed-classic",
+               "settings": {"features.smoothing": "lds", "recognition.train_trials": 6}}
+    synthesis = {**RECORD, "kind": "synthesis"}  # records without a setting are skipped
+    assert results.setting_rows([synthesis, {**RECORD, "setting": setting}]) == [
+        ["recognition.preset", "seed-classic"], ["features.smoothing", "lds"],
+        ["recognition.train_trials", "6"]]
+    assert results.setting_rows([{**RECORD, "setting": {**setting, "preset": None}}])[0] == [
+        "recognition.preset", "none"]
+    assert results.setting_rows([RECORD]) == []
+
+
 def test_accuracy_per_subject_groups_folds_by_subject():
     assert results.fold_subject("sub-12_ses-3") == "12"
     assert results.fold_subject("fold-2") == "fold-2"

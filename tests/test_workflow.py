@@ -59,13 +59,16 @@ def test_tiny_run_end_to_end(tiny_run):
         assert r["protocol"] == "train_synthetic_test_real" and r["folds"].keys() == {"pooled"}
         assert set(r["quality"]["pooled"]) == {"negative", "neutral", "positive"}
     assert record["model"] == "cnn4d" and record["protocol"] == "subject_dependent"
+    assert record["setting"]["preset"] is None  # no preset: the config's own setting
+    assert record["setting"]["settings"]["recognition.train_trials"] == 3
+    assert record["setting"]["settings"]["features.smoothing"] == "none"
     assert record["dataset"] == "simulated" and record["n_classes"] == 3
     assert record["n_folds"] == 2 and record["chance_level"] == pytest.approx(1 / 3)
     assert 0 <= record["accuracy_mean"] <= 1 and record["accuracy_std"] >= 0
     assert 0 <= record["f1_macro_mean"] <= 1
     summary = (results / "summary" / "report.html").read_text()
-    for section in ("Recognition results", "GAN quality", "Augmentation gain", "sub-2_ses-1",
-                    "Configuration", "Software versions"):
+    for section in ("Recognition results", "Setting", "GAN quality", "Augmentation gain",
+                    "sub-2_ses-1", "Configuration", "Software versions"):
         assert section in summary
     assert (results / "synthetic" / "signal_gan" / "pooled" / "generator.keras").is_file()
     assert (results / "synthetic" / "signal_gan" / "pooled" / "recording_eeg.fif").is_file()

@@ -38,6 +38,7 @@ from seedflow.channels import grid_cells, grid_for, mirrored_pairs, normalise, s
 from seedflow.datasets import mne_raw
 from seedflow.datasets.base import ReaderSpec, Recording, SessionHeader
 from seedflow.errors import SeedflowError
+from seedflow.recognition import protocols as splits
 from seedflow.simulate.signal import SimulationSpec
 
 log = logging.getLogger(__name__)
@@ -328,6 +329,11 @@ def _check_channels(config: dict, chosen: Montage) -> None:
                      "(synthesis.feature_gan.enabled; the augmentation arm feature_wgan_gp)")
 
 
+def _get(config: dict, key: str):
+    section, name = key.split(".")
+    return config[section][name]
+
+
 def _trial_ids(header: SessionHeader) -> list[int]:
     return sorted(t.trial_id for t in header.trials)
 
@@ -337,10 +343,15 @@ def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
     protocols = rec["protocols"]
     per_class = rec["validation_trials"]
     if "stacking" in rec["models"]:
-        if per_class < 1:
-            raise _error("recognition.validation_trials", f"{per_class}, but stacking (in "
-                         "recognition.models) fits its meta-model on the base models' "
-                         "predictions for validation trials: set 1 or more")
+        for protocol in protocols:
+            if splits.validates(splits.ProtocolSpec.from_config(config, protocol), per_class):
+                continue
+            key = ("recognition.validation_subjects" if protocol == "cross_subject_tvt"
+                   else "recognition.validation_trials")
+            raise _error(key, f"{_get(config, key)}, but stacking (in recognition.models) "
+                         f"fits its meta-model on the base models' predictions for "
+                         f"validation samples, which {protocol} then has none of: set 1 or "
+                         "more")
         bases = rec["stacking"]
         if "aann4d" in bases and len(set(bases)) > 1:
             raise _error("recognition.stacking", f"{bases}: aann4d predicts segments of "
@@ -364,6 +375,14 @@ def _check_recognition(config: dict, found: dict[Key, SessionHeader]) -> None:
             for j, block in enumerate(np.array_split(ids, n_folds), start=1):
                 training.append((f"subject_dependent sub-{key[0]}_ses-{key[1]}_fold-{j}", key,
                                  [i for i in ids if i not in set(block.tolist())]))
+    if "subject_dependent_tvt" in protocols:
+        for key, h in found.items():
+            trials = sorted(h.trials, key=lambda t: t.trial_id)
+            held = splits.held_out_trials(
+                np.array([t.trial_id for t in trials]), np.array([t.label for t in trials]),
+                rec["test_trials"], rec["seed"], *key, class_names=h.class_names).tolist()
+            training.append((f"subject_dependent_tvt sub-{key[0]}_ses-{key[1]}", key,
+                             [t.trial_id for t in trials if t.trial_id not in held]))
     if "kfold" in protocols:
         total = sum(len(h.trials) for h in found.values())
         if rec["kfold"] > total:

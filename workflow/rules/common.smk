@@ -11,12 +11,17 @@ from seedflow import config as seedflow_config
 from seedflow import datasets
 from seedflow import models as seedflow_models
 from seedflow import planning
+from seedflow import presets
 from seedflow.config import as_param
 from seedflow.errors import SeedflowError
 from seedflow.recognition import protocols
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 try:
+    seedflow_config.validate(config, SCHEMA)
+    # recognition.preset fills its keys over the defaults, under the user's own config files
+    # (--configfile, --config), which Snakemake keeps apart from config/config.yaml.
+    presets.apply(config, workflow.config_settings.overwrite_config)
     seedflow_config.validate(config, SCHEMA)
     RECORDINGS = {(r.subject, r.session): r for r in datasets.recordings(config)}
     FOLDS = {
@@ -32,7 +37,7 @@ try:
         MONTAGE["run"] = planning.montage(config, HEADERS)
         planning.check(config, HEADERS, MONTAGE["run"])
 except SeedflowError as err:
-    raise WorkflowError(str(err)) from None
+    raise WorkflowError(presets.explain(str(err), config)) from None
 
 RESULTS = Path(config["results"])
 SUBJECTS = sorted({s for s, _ in RECORDINGS}, key=lambda s: (len(s), s))

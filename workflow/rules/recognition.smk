@@ -72,6 +72,8 @@ rule metrics:
         RESULTS / "logs" / "metrics.log",
     params:
         dataset=config["dataset"]["kind"],
+        # recognition.preset and the values of the keys presets fill
+        setting=presets.resolved(config),
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -19,6 +19,8 @@ def summarise():
     records += augmentation_records(read(snakemake.input.augmentation_real),
                                     read(snakemake.input.augmented),
                                     dataset=snakemake.params.dataset)
+    for record in records:  # the setting every recognition record was made under
+        record["setting"] = snakemake.params.setting
     records += summary_records(read(snakemake.input.synthesis), dataset=snakemake.params.dataset)
     Path(snakemake.output[0]).write_text(json.dumps(records, indent=2))
 

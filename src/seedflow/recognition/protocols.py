@@ -8,6 +8,13 @@
   trains on all other subjects.
 - ``kfold``: K folds over all trials of all subjects and sessions, grouped by trial
   (stratified by class, shuffled with the seed); folds ``fold-<j>``.
+- ``subject_dependent_tvt``: within each session, ``test_trials`` trials of each class drawn
+  at random test, the rest train (``validation_trials`` of them per class validate): LibEER's
+  subject-dependent train/validation/test setting (SEED: 9/3/3 trials). Folds
+  ``sub-<s>_ses-<k>``.
+- ``cross_subject_tvt``: one fold, ``holdout``, over every session: fixed sets of test and
+  validation subjects (counts drawn at random, or listed), the other subjects train:
+  LibEER's cross-subject train/validation/test setting (SEED: 9/3/3 subjects).
 Every split is made on trial identities (subject, session, trial) and guarded. Callers pass
 the dataset's trials (:class:`seedflow.recognition.representations.Trials`: every trial of
 the sessions read, also one that lost all its windows), so leaving damaged windows out
@@ -16,13 +23,14 @@ never moves a trial to the other side nor changes which trials validate.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from seedflow.errors import SeedflowError
 
-PROTOCOLS = ("subject_dependent", "loso", "kfold")
+PROTOCOLS = ("subject_dependent", "loso", "kfold", "subject_dependent_tvt", "cross_subject_tvt")
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,11 @@ class ProtocolSpec:
     train_trials: int | None   # subject_dependent, one fold per session
     session_folds: int | None  # subject_dependent
     kfold: int | None          # kfold
-    seed: int | None           # kfold's shuffling
+    seed: int | None           # the draws of kfold, subject_dependent_tvt, cross_subject_tvt
+    test_trials: int | None = None  # subject_dependent_tvt: per class and session
+    # cross_subject_tvt: a count drawn at random, or the subjects
+    test_subjects: int | tuple[str, ...] | None = None
+    validation_subjects: int | tuple[str, ...] | None = None
 
     @classmethod
     def from_config(cls, config: dict, protocol: str) -> "ProtocolSpec":
@@ -47,16 +59,29 @@ class ProtocolSpec:
             return cls(protocol, None, None, None, None)
         if protocol == "kfold":
             return cls(protocol, None, None, rec["kfold"], rec["seed"])
+        if protocol == "subject_dependent_tvt":
+            return cls(protocol, None, None, None, rec["seed"], test_trials=rec["test_trials"])
+        if protocol == "cross_subject_tvt":
+            return cls(protocol, None, None, None, rec["seed"],
+                       test_subjects=_subjects(rec["test_subjects"]),
+                       validation_subjects=_subjects(rec["validation_subjects"]))
         raise SeedflowError(f"config key recognition.protocols: unknown protocol '{protocol}' "
                             f"(known: {', '.join(PROTOCOLS)})")
 
 
+def _subjects(value: int | list) -> int | tuple[str, ...]:
+    """A count, or the listed subjects as text (YAML may read ``[1, 2]`` as numbers)."""
+    return value if isinstance(value, int) else tuple(str(s) for s in value)
+
+
 @dataclass(frozen=True)
 class Split:
-    """Boolean masks over windows; built from trial identities only."""
+    """Boolean masks over windows; built from trial identities only. ``validation``: the
+    protocol's own validation rows (``cross_subject_tvt``), else None."""
 
     train: np.ndarray
     test: np.ndarray
+    validation: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,69 @@ def session_block(trial_id: np.ndarray, n_folds: int, index: int) -> Split:
     return split
 
 
+def held_out_trials(trial_id: np.ndarray, labels: np.ndarray, per_class: int, seed: int,
+                    subject: str, session: str,
+                    class_names: tuple[str, ...] | None = None) -> np.ndarray:
+    """The trial ids ``subject_dependent_tvt`` tests in one session: ``per_class`` trials
+    of each class, drawn with a generator of (seed, subject, session) alone, so a session's
+    draw does not depend on which other sessions are read (``class_names``: for the
+    error)."""
+    where = zlib.crc32(f"{subject}\0{session}".encode())
+    rng = np.random.default_rng([seed, where])
+    ids, first = np.unique(trial_id, return_index=True)
+    chosen = []
+    for label in np.unique(labels[first]):
+        candidates = ids[labels[first] == label]
+        if len(candidates) <= per_class:
+            raise SeedflowError(
+                f"config key recognition.test_trials: {per_class} test trials per class "
+                f"leave class {class_names[label] if class_names else int(label)!r} of "
+                f"sub-{subject} ses-{session} with no training trial "
+                f"(it has {len(candidates)} trials)")
+        chosen.extend(rng.choice(candidates, per_class, replace=False).tolist())
+    return np.sort(np.array(chosen, dtype=ids.dtype))
+
+
+def subject_sets(subjects: list[str], spec: ProtocolSpec) -> dict[str, list[str]]:
+    """``cross_subject_tvt``'s subjects: ``train``, ``validation`` and ``test`` lists. Counts
+    are drawn at random with the seed from the sorted subjects (test first), listed subjects
+    are taken as given."""
+    ordered = sorted(set(subjects), key=lambda s: (len(s), s))
+    rng = np.random.default_rng(spec.seed)
+    sets: dict[str, list[str]] = {}
+    for side, value in (("test", spec.test_subjects),
+                        ("validation", spec.validation_subjects)):
+        key = f"recognition.{side}_subjects"
+        taken = {s for chosen in sets.values() for s in chosen}
+        if isinstance(value, int):
+            left = [s for s in ordered if s not in taken]
+            if value >= len(left):
+                raise SeedflowError(
+                    f"config key {key}: {value} {side} subjects, but only {len(left)} of the "
+                    f"dataset's {len(ordered)} subjects are left for them and training")
+            chosen = rng.choice(np.array(left, dtype=object), value, replace=False).tolist()
+        else:
+            unknown = [s for s in value if s not in ordered]
+            again = [s for s in value if s in taken]
+            if unknown or again or len(set(value)) < len(value):
+                raise SeedflowError(
+                    f"config key {key}: {list(value)}: "
+                    + (f"not subjects of the dataset: {unknown} (its subjects: {ordered})"
+                       if unknown else f"listed twice or also a test subject: "
+                       f"{again or sorted(value)}"))
+            chosen = list(value)
+        sets[side] = sorted(chosen, key=lambda s: (len(s), s))
+    if not sets["test"]:
+        raise SeedflowError("config key recognition.test_subjects: no test subject")
+    taken = {s for chosen in sets.values() for s in chosen}
+    sets["train"] = [s for s in ordered if s not in taken]
+    if not sets["train"]:
+        raise SeedflowError(
+            f"config key recognition.test_subjects: test subjects {sets['test']} and "
+            f"validation subjects {sets['validation']} leave no training subject")
+    return sets
+
+
 def folds(sessions: list[tuple[str, str]], spec: ProtocolSpec) -> list[Fold]:
     """Every fold of ``spec.protocol`` over the dataset's (subject, session) pairs."""
     protocol = spec.protocol
@@ -122,6 +210,11 @@ def folds(sessions: list[tuple[str, str]], spec: ProtocolSpec) -> list[Fold]:
         return [Fold(protocol, f"sub-{s}", tuple(sessions)) for s in subjects]
     if protocol == "kfold":
         return [Fold(protocol, f"fold-{j + 1}", tuple(sessions), j) for j in range(spec.kfold)]
+    if protocol == "subject_dependent_tvt":
+        return [Fold(protocol, f"sub-{s}_ses-{k}", ((s, k),)) for s, k in sessions]
+    if protocol == "cross_subject_tvt":
+        subject_sets([s for s, _ in sessions], spec)  # one clear error before any job
+        return [Fold(protocol, "holdout", tuple(sessions))]
     raise SeedflowError(f"config key recognition.protocols: unknown protocol '{protocol}' "
                         f"(known: {', '.join(PROTOCOLS)})")
 
@@ -156,10 +249,31 @@ def split(fold: Fold, keys: np.ndarray, labels: np.ndarray, spec: ProtocolSpec,
         test = np.zeros(len(keys), dtype=bool)
         test[rows[test_index]] = True
         result = Split(train=~test, test=test)
+    elif fold.protocol == "subject_dependent_tvt":
+        (subject, session), = fold.sessions
+        held = held_out_trials(keys["trial"], labels, spec.test_trials, spec.seed,
+                               subject, session)
+        test = np.isin(keys["trial"], held)
+        result = Split(train=~test, test=test)
+    elif fold.protocol == "cross_subject_tvt":
+        sets = subject_sets([str(s) for s in np.unique(keys["subject"])], spec)
+        test = np.isin(keys["subject"], sets["test"])
+        validation = np.isin(keys["subject"], sets["validation"])
+        result = Split(train=~test & ~validation, test=test, validation=validation)
+        assert_no_shared_trials(keys, Split(train=result.train, test=validation))
+        assert_no_shared_trials(keys, Split(train=validation, test=test))
     else:
         raise SeedflowError(f"unknown protocol '{fold.protocol}'")
     assert_no_shared_trials(keys, result)
     return result
+
+
+def validates(spec: ProtocolSpec, validation_trials: int) -> bool:
+    """Whether the protocol's folds have validation samples: its own validation subjects
+    (``cross_subject_tvt``), else ``validation_trials`` per class and session."""
+    if spec.protocol == "cross_subject_tvt":
+        return spec.validation_subjects not in (0, ())
+    return validation_trials > 0
 
 
 def validation_trials(keys: np.ndarray, labels: np.ndarray, train: np.ndarray,

@@ -62,14 +62,16 @@ class TrainSpec:
     @classmethod
     def from_config(cls, config: dict, model: str, protocol: str) -> "TrainSpec":
         rec, spec = config["recognition"], models.spec(model)
+        split = ProtocolSpec.from_config(config, protocol)
+        # cross_subject_tvt validates on its validation subjects, not on held-out trials
+        per_class = 0 if protocol == "cross_subject_tvt" else rec["validation_trials"]
         fit = None
         if spec.kind == "keras":
             fit = FitSpec(rec["epochs"], rec["batch_size"], float(rec["learning_rate"]),
-                          rec["patience"] if rec["validation_trials"] else None,
+                          rec["patience"] if protocols.validates(split, per_class) else None,
                           rec["replicas"])
-        return cls(rec["seed"], ProtocolSpec.from_config(config, protocol),
-                   RepresentationSpec.from_config(config, spec.representation),
-                   rec["validation_trials"], fit)
+        return cls(rec["seed"], split, RepresentationSpec.from_config(config, spec.representation),
+                   per_class, fit)
 
 # Axes of each representation normalised with their own training mean and variance.
 NORMALISED_AXES = {"grid": (1, 2, 3), "psd_grid": (1, 2, 3), "flat": (1,),
@@ -83,8 +85,9 @@ def fold_trials(fold: protocols.Fold, trials: Trials, spec: TrainSpec) -> dict[s
     """Masks over the dataset's trials (every trial of the sessions read, before any window
     is left out) of the fold's training, validation and test trials."""
     split = protocols.split(fold, trials.keys, trials.label, spec.protocol, trials.n_windows)
-    validation = protocols.validation_trials(trials.keys, trials.label, split.train,
-                                             spec.validation_trials, spec.seed)
+    validation = (split.validation if split.validation is not None else
+                  protocols.validation_trials(trials.keys, trials.label, split.train,
+                                              spec.validation_trials, spec.seed))
     return {"train": split.train & ~validation, "validation": validation, "test": split.test}
 
 
@@ -153,7 +156,8 @@ def data_quality(samples: Samples, sides: dict[str, np.ndarray]) -> dict:
 def _check_usable(fold: protocols.Fold, samples: Samples, sides: dict, masks: list,
                   spec: TrainSpec) -> None:
     """One clear error when a side of the fold has no sample to use, naming its trials."""
-    wanted = {"train": True, "test": True, "validation": spec.validation_trials > 0}
+    wanted = {"train": True, "test": True,
+              "validation": protocols.validates(spec.protocol, spec.validation_trials)}
     for side, mask in zip(SIDES, masks):
         if wanted[side] and not mask.any():
             trials = samples.trials

@@ -24,6 +24,16 @@ def results_rows(records: list[dict]) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def setting_rows(records: list[dict]) -> list[list[str]]:
+    """The run's ``recognition.preset`` and the values of the keys presets fill, as the
+    recognition records of metrics.json give them (none: no such record)."""
+    setting = next((r["setting"] for r in records if "setting" in r), None)
+    if setting is None:
+        return []
+    return [["recognition.preset", str(setting["preset"] or "none")],
+            *([key, str(value)] for key, value in setting["settings"].items())]
+
+
 def data_quality_rows(records: list[dict]) -> tuple[list[str], list[list]]:
     """Per record whose folds met damaged data: windows left out and imputed (training and
     test, summed over folds), the channels imputed and the test trials left without a

@@ -21,6 +21,13 @@ def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Pat
     report.add_html(html_table(header, rows, note="mean ± std over folds; chance: the "
                                "majority-class share of the test windows."),
                     title="Recognition results", tags=("results",))
+    setting = results.setting_rows(records)
+    if setting:
+        report.add_html(html_table(["key", "value"], setting, note="The literature setting "
+                                   "named by recognition.preset (none: the config's own), "
+                                   "with the protocol, split and feature keys as resolved: "
+                                   "keys stated in the run's config files win over the "
+                                   "preset."), title="Setting", tags=("results",))
     add_figure(report, results.accuracy_per_subject(records), "Accuracy per subject",
                ("results",))
     header, rows = results.data_quality_rows(records)
