@@ -68,7 +68,7 @@ def _peripheral(rng, blinks: np.ndarray, sfreq: float) -> np.ndarray:
 
 def write(spec: SimulationSpec, relative: str, out: Path) -> None:
     subject = deap.identity(Path(relative))
-    if subject is None or relative not in [r for _, _, r in recordings(spec)]:
+    if subject is None or Path(relative).parent.as_posix() != deap.FOLDER:
         raise SeedflowError(f"{relative}: not a file of the simulated deap layout")
     s = int(subject[0])
     sim = SeedSimulator(spec, EFFECTS)

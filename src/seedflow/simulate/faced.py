@@ -57,7 +57,7 @@ def file_spec(spec: SimulationSpec, relative: str) -> SimulationSpec:
 
 def write(spec: SimulationSpec, relative: str, out: Path) -> None:
     subject = faced.identity(Path(relative))
-    if subject is None or relative not in [r for _, _, r in recordings(spec)]:
+    if subject is None or Path(relative).parent.as_posix() != faced.FOLDER:
         raise SeedflowError(f"{relative}: not a file of the simulated faced layout")
     s = int(subject[0])
     sim = SeedSimulator(spec, EFFECTS)
