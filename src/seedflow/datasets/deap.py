@@ -91,8 +91,8 @@ def _array(path: Path, content: dict, key: str) -> np.ndarray:
                                  "files hold 'data' and 'labels'")
     value = content[key]
     if not isinstance(value, np.ndarray) or value.dtype.kind not in "fiu":
-        raise DatasetError(path, f"'{key}' is a {type(value).__name__} "
-                                 f"{getattr(value, 'dtype', '')}, not an array of numbers")
+        raise DatasetError(path, f"'{key}' is {pickled.described(value)}, not an array of "
+                                 "numbers")
     return value
 
 
@@ -115,8 +115,8 @@ def open_session(path: Path, *, target: str, threshold: float, at_threshold: str
     path = Path(path)
     content = pickled.load(path)
     if not isinstance(content, dict):
-        raise DatasetError(path, f"the pickle holds a {type(content).__name__}, not DEAP's "
-                                 "dict of 'data' and 'labels'")
+        raise DatasetError(path, f"the pickle holds {pickled.described(content)}, not "
+                                 "DEAP's dict of 'data' and 'labels'")
     data = _array(path, content, "data")
     expected = (n_trials, N_ROWS, n_samples or "n_samples")
     if data.ndim != 3 or data.shape[:2] != expected[:2] or n_samples not in (None,

@@ -100,9 +100,8 @@ def open_session(path: Path, *, target: str, channel_order: str,
     path = Path(path)
     data = pickled.load(path)
     if not isinstance(data, np.ndarray) or data.dtype.kind not in "fiu":
-        raise DatasetError(path, f"the pickle holds a {type(data).__name__} "
-                                 f"{getattr(data, 'dtype', '')}, not FACED's array of "
-                                 "numbers (clips, channels, samples)")
+        raise DatasetError(path, f"the pickle holds {pickled.described(data)}, not FACED's "
+                                 "array of numbers (clips, channels, samples)")
     expected = (N_CLIPS, N_ROWS, n_samples or "n_samples")
     if data.ndim != 3 or data.shape[:2] != expected[:2] or n_samples not in (None,
                                                                               data.shape[2]):

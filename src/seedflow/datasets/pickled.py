@@ -62,7 +62,15 @@ def load(path: Path) -> object:
                                  "before its stop mark") from None
     except Exception as err:  # pickle and NumPy raise many types for damaged bytes
         if "truncated" in str(err):
-            raise DatasetError(path, f"truncated: the pickle ends at byte "
-                                     f"{path.stat().st_size} inside its data") from None
+            raise DatasetError(path, f"truncated or damaged: the pickle ends at byte "
+                                     f"{path.stat().st_size} inside an item") from None
         raise DatasetError(path, f"cannot read the pickle ({type(err).__name__}: {err})"
                            ) from err
+
+
+def described(value: object) -> str:
+    """What a pickle held, for messages: "a list", "an array of <U3"."""
+    if isinstance(value, np.ndarray):
+        return f"an array of {value.dtype}"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
