@@ -7,9 +7,11 @@ which are not read. Where the mastoid rows are is disputed between loaders, so i
 config key ``dataset.channel_order`` (:data:`ROWS`): ``mastoids_after_t8`` (A1, A2 after T8,
 as EmT's FACED loader, yi-ding-cs/EmT ``classification/datasets/FACED.py``, and two other
 FACED loaders read it) or ``mastoids_last`` (the 30 EEG rows first, then A2, A1, as
-TorchEEG's ``FACED_CHANNEL_LIST`` and ``num_channel=30`` read it); one public loader notes
-that subjects 0-60 and 61-122 differ in channel placement, as TorchEEG's reader of FACED's
-precursor (BCI2022) reorders its first batch. The labels follow the clip order: nine emotion
+TorchEEG's ``FACED_CHANNEL_LIST`` and ``num_channel=30`` read it). A comment in one more
+public loader says subjects 0-60 and 61-122 differ in channel placement (TorchEEG's reader of
+FACED's precursor, BCI2022, reorders its first batch of subjects to the second's order): if
+so, one setting cannot fit both cohorts, and a run should hold one of them (``dataset.exclude``
+the other) until this is checked on the files. The labels follow the clip order: nine emotion
 categories (``dataset.target: emotion``; clips 1-3 anger, 4-6 disgust, 7-9 fear, 10-12
 sadness, 13-16 neutral, 17-19 amusement, 20-22 inspiration, 23-25 joy, 26-28 tenderness)
 or three valence classes (``valence``: clips 1-12 negative, 13-16 neutral, 17-28 positive).
