@@ -46,13 +46,13 @@ def test_seed_v_recording_has_blinks_on_veo_and_is_reproducible(tmp_path):
 
 
 def test_faced_emotions_share_their_valence_effect_and_have_their_own():
-    spec = simulation_spec(trial_seconds=20, sfreq=250, effect_size=1.5, trial_signature=0)
+    spec = simulation_spec(trial_seconds=10, sfreq=250, effect_size=1.5, trial_signature=0)
     sim = SeedSimulator(spec, simulate_faced.EFFECTS)
     posterior = ("PZ", "POZ", "PO3", "PO4", "P1", "P2")
 
     def power(emotion, channels, lo, hi):
         return np.mean([_band_power(sim.trial(1, 1, t, emotion), 250, channels, lo, hi)
-                        for t in range(3)])
+                        for t in range(2)])
 
     negative = [power(e, posterior, 8, 14) for e in range(4)]  # anger .. sadness
     positive = [power(e, posterior, 8, 14) for e in range(5, 9)]  # amusement .. tenderness
