@@ -4,6 +4,7 @@ sample; a full disk is one error; simulated files are the same bytes in every ru
 
 import errno
 import os
+import pickle
 import re
 import struct
 import time
@@ -450,3 +451,72 @@ def test_marker_before_the_first_sample_is_no_damage_but_one_cut_at_the_end_is(t
     data.write_bytes(data.read_bytes()[:int(16 * SFREQ) * len(NAMES) * 4])
     _assert_stops(path, r"MNE warns 'Limited 1 annotation\(s\) that were expanding "
                         r"outside the data range", tmp_path)
+
+
+# ---- DEAP and FACED pickles ------------------------------------------------------------------
+
+def _rewritten(path: Path, change) -> None:
+    """``path``'s pickle loaded, changed by ``change`` and pickled again."""
+    with open(path, "rb") as f:
+        content = pickle.load(f)
+    path.write_bytes(pickle.dumps(change(content), protocol=2))
+
+
+def _without_labels(content: dict) -> dict:
+    return {"data": content["data"]}
+
+
+PICKLE_DAMAGE = {  # layout -> (damage, what the error says)
+    "deap": [(_damage_half, r"truncated or damaged: the pickle ends at byte \d+ inside an "
+                            r"item"),
+             (lambda p: _cut(p, p.stat().st_size - 1), r"truncated: the pickle ends at byte "
+                                                        r"\d+ before its stop mark"),
+             (lambda p: _rewritten(p, _without_labels),
+              r"no 'labels' in the pickle \(it holds: 'data'\); DEAP's files hold 'data' and "
+              r"'labels'"),
+             (lambda p: _rewritten(p, lambda c: {**c, "data": c["data"][:, :32]}),
+              r"'data' has shape \(3, 32, 640\), expected \(3, 40, n_samples\)"),
+             (lambda p: _rewritten(p, lambda c: {**c, "labels": c["labels"][:, :3]}),
+              r"'labels' has shape \(3, 3\), expected \(3, 4\)"),
+             (lambda p: _rewritten(p, lambda c: {**c, "labels": c["labels"] * 2}),
+              r"valence ratings outside DEAP's 1..9 \(trial 1: 15"),
+             (lambda p: _rewritten(p, lambda c: [c["data"]]),
+              "the pickle holds a list, not DEAP's dict of 'data' and 'labels'")],
+    "faced": [(_damage_half, r"truncated or damaged: the pickle ends at byte \d+"),
+              (lambda p: _rewritten(p, lambda c: c[:, :30]),
+               r"the array has shape \(28, 30, 500\), expected \(28, 32, n_samples\)"),
+              (lambda p: _rewritten(p, lambda c: {"data": c}),
+               "the pickle holds a dict, not FACED's array of numbers"),
+              (lambda p: _rewritten(p, lambda c: c.astype(str)[:, :, :2]),
+               r"the pickle holds an array of <U\d+, not FACED's array of numbers")],
+}
+
+
+@pytest.mark.parametrize("layout", sorted(PICKLE_DAMAGE))
+def test_damaged_pickle_stops_before_ingest(tmp_path, layout):
+    trials = {"deap": 3, "faced": 28}[layout]
+    config = write_simulated(tmp_path / "data", layout, trials_per_session=trials,
+                             trial_seconds=2)
+    recording = datasets.recordings(config)[0]
+    intact = recording.path.read_bytes()
+    ingest_store.write(open_source(config, recording), tmp_path / "s.zarr", chunk_seconds=1,
+                       attrs={})
+    assert IngestStore.open(tmp_path / "s.zarr").trial_stop[-1] == trials * 2 * {
+        "deap": 128, "faced": 250}[layout]
+    for damage, problem in PICKLE_DAMAGE[layout]:
+        recording.path.write_bytes(intact)
+        damage(recording.path)
+        out = tmp_path / "out.zarr"
+        with pytest.raises(DatasetError, match=f"{re.escape(recording.path.name)}: {problem}"):
+            ingest_store.write(open_source(config, recording), out, chunk_seconds=1, attrs={})
+        assert not out.exists()
+
+
+def test_damaged_real_deap_file_names_the_real_shape(tmp_path):
+    """Read as the real kind, a file must hold DEAP's 40 trials of 8064 samples."""
+    config = write_simulated(tmp_path / "data", "deap", trials_per_session=40,
+                             trial_seconds=1)
+    real = {**config, "dataset": {**config["dataset"], "kind": "deap"}}
+    with pytest.raises(DatasetError, match=r"s01.dat: 'data' has shape \(40, 40, 512\), "
+                                           r"expected \(40, 40, 8064\)"):
+        open_source(real, datasets.recordings(real)[0])

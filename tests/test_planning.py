@@ -38,11 +38,15 @@ def _plan(config: dict) -> None:
 
 @pytest.mark.parametrize("layout, dataset", [
     ("seed", {}), ("seed-iv", {}), ("seed-v", {}), ("dreamer", {}),
-    ("dreamer", {"target": "arousal", "levels": 5})])
+    ("dreamer", {"target": "arousal", "levels": 5}), ("deap", {}),
+    ("deap", {"target": "arousal", "at_threshold": "low", "baseline": "subtract"}),
+    ("faced", {}), ("faced", {"target": "emotion", "channel_order": "mastoids_last"})])
 def test_simulated_headers_are_what_the_readers_will_read(tmp_path, layout, dataset):
-    subjects, sessions = {"dreamer": (2, 1), "seed-v": (1, 2)}.get(layout, (2, 2))
+    subjects, sessions = {"dreamer": (2, 1), "seed-v": (1, 2), "deap": (2, 1),
+                          "faced": (2, 1)}.get(layout, (2, 2))
     config = write_simulated(tmp_path, layout, subjects=subjects, sessions=sessions,
-                             trials_per_session=5, trial_seconds=2.5)
+                             trials_per_session=28 if layout == "faced" else 5,
+                             trial_seconds=2 if layout == "deap" else 2.5)
     config["dataset"].update(dataset)
     recordings = recordings_of(config)
     planned = planning.headers(config, recordings)

@@ -6,6 +6,7 @@ import numpy as np
 import scipy.signal
 
 from layouts import write_simulated
+from seedflow.simulate import faced as simulate_faced
 from seedflow.simulate import seed_v as simulate_seed_v
 from seedflow.channels import SEED_62
 from seedflow.simulate.signal import SeedSimulator
@@ -42,3 +43,19 @@ def test_seed_v_recording_has_blinks_on_veo_and_is_reproducible(tmp_path):
     m1, tp7, o2 = raw.get_data(picks=["M1", "TP7", "O2"])
     assert np.corrcoef(m1, tp7)[0, 1] > abs(np.corrcoef(m1, o2)[0, 1])
     assert first["simulation"]["sfreq"] is None and raw.info["sfreq"] == 1000
+
+
+def test_faced_emotions_share_their_valence_effect_and_have_their_own():
+    spec = simulation_spec(trial_seconds=10, sfreq=250, effect_size=1.5, trial_signature=0)
+    sim = SeedSimulator(spec, simulate_faced.EFFECTS)
+    posterior = ("PZ", "POZ", "PO3", "PO4", "P1", "P2")
+
+    def power(emotion, channels, lo, hi):
+        return np.mean([_band_power(sim.trial(1, 1, t, emotion), 250, channels, lo, hi)
+                        for t in range(2)])
+
+    negative = [power(e, posterior, 8, 14) for e in range(4)]  # anger .. sadness
+    positive = [power(e, posterior, 8, 14) for e in range(5, 9)]  # amusement .. tenderness
+    assert min(negative) / max(positive) > 1.3
+    frontal_left = ("F3", "F5", "FC3", "FC5", "AF3")
+    assert power(0, frontal_left, 14, 31) / power(1, frontal_left, 14, 31) > 1.3  # anger

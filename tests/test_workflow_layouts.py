@@ -3,7 +3,9 @@ the cheapest model (linear SVM, synthesis off) to metrics.json and the HTML repo
 
 SEED runs with its official ExtractedFeatures (``dataset.features: official``), the other
 layouts with computed features; ``mne`` reads FIF recordings with BIDS events files.
-seed-ger and seed-fra share seed-v's reader (tested in test_readers)."""
+seed-ger and seed-fra share seed-v's reader (tested in test_readers). FACED's labels follow
+its 28 clips' order (three of an emotion in a row), so it runs the trial-grouped ``kfold``
+protocol; DEAP's trials are read after their 3-s baseline."""
 
 import json
 import shutil
@@ -23,9 +25,13 @@ LAYOUTS = {  # layout -> (sessions, simulated files, sampling rate, channels, cl
     "seed-iv": (2, 2, 200, 62, ["neutral", "sad", "fear", "happy"]),
     "seed-v": (2, 3, 1000, 62, SEED_V_CLASSES),
     "dreamer": (1, 1, 128, 14, ["low", "high"]),
+    "deap": (1, 1, 128, 32, ["low", "high"]),
+    "faced": (1, 1, 250, 30, ["anger", "disgust", "fear", "sadness", "neutral", "amusement",
+                              "inspiration", "joy", "tenderness"]),
     "mne": (1, 0, 1000, 64, SEED_V_CLASSES),  # every 10-05 channel: SEED's 62, M1, M2
 }
 TRIALS, SECONDS = 6, 4
+FACED_CLIPS, FACED_SECONDS, FACED_FOLDS = 28, 2, 2
 RUN = {"recognition": {"models": ["svm"], "train_trials": 3},
        "synthesis": {"enabled": False, "feature_gan": {"enabled": False}}}
 
@@ -50,17 +56,30 @@ def _mne_dataset(root) -> dict:
 def _config(tmp_path, layout) -> dict:
     if layout == "mne":
         return {**RUN, **_mne_dataset(tmp_path)}
+    trials, seconds = _trials(layout)
     config = {**RUN, "simulation": {"layout": layout, "sfreq": None, "subjects": 1,
-                                    "sessions": 2, "trials_per_session": TRIALS,
-                                    "trial_seconds": SECONDS}}
+                                    "sessions": 2, "trials_per_session": trials,
+                                    "trial_seconds": seconds}}
     if layout == "seed":
         config["dataset"] = {"features": "official"}
+    if layout == "faced":
+        config["dataset"] = {"target": "emotion"}
+        config["recognition"] = {**RUN["recognition"], "protocols": ["kfold"],
+                                 "kfold": FACED_FOLDS}
     return config
+
+
+def _trials(layout) -> tuple[int, int]:
+    """(trials per session, seconds per trial)."""
+    return (FACED_CLIPS, FACED_SECONDS) if layout == "faced" else (TRIALS, SECONDS)
 
 
 @pytest.mark.parametrize("layout", sorted(LAYOUTS))
 def test_layout_runs_to_metrics_and_reports(tmp_path, layout):
     sessions, n_files, sfreq, n_channels, classes = LAYOUTS[layout]
+    trials, seconds = _trials(layout)
+    protocol, n_folds = ("kfold", FACED_FOLDS) if layout == "faced" else (
+        "subject_dependent", sessions)
     config = tmp_path / "layout.yaml"
     config.write_text(yaml.safe_dump(_config(tmp_path, layout)))
     args = ["--configfile", str(TINY), str(config)]
@@ -78,25 +97,30 @@ def test_layout_runs_to_metrics_and_reports(tmp_path, layout):
     for k in range(1, sessions + 1):
         store = IngestStore.open(results / "ingest" / "sub-1" / f"ses-{k}.zarr")
         assert store.sfreq == sfreq and len(store.ch_names) == n_channels
-        assert store.class_names == classes and len(store.labels) == TRIALS
-        assert store.eeg.shape[1] == TRIALS * SECONDS * sfreq
+        assert store.class_names == classes and len(store.labels) == trials
+        assert store.eeg.shape[1] == trials * seconds * sfreq
         feats = FeatureStore.open(results / "features" / "sub-1" / f"ses-{k}.zarr")
-        assert feats.de.shape == (TRIALS * SECONDS, n_channels, 5)
+        assert feats.de.shape == (trials * seconds, n_channels, 5)
         assert feats.attrs["de_method"].startswith("official" if layout == "seed" else "filter")
 
     record, = json.loads((results / "summary" / "metrics.json").read_text())
-    assert (record["model"], record["protocol"]) == ("svm", "subject_dependent")
-    assert record["n_classes"] == len(classes) and record["n_folds"] == sessions
+    assert (record["model"], record["protocol"]) == ("svm", protocol)
+    assert record["n_classes"] == len(classes) and record["n_folds"] == n_folds
     assert 0 < record["chance_level"] <= 1
     for key in ("accuracy_mean", "f1_macro_mean", "trial_accuracy_mean"):
         assert 0 <= record[key] <= 1, key
-    for k in range(1, sessions + 1):
-        fold = json.loads((results / "models" / "svm" / "subject_dependent" / f"sub-1_ses-{k}"
-                           / "metrics.json").read_text())
-        assert sum(map(sum, fold["confusion_matrix"])) == (TRIALS - 3) * SECONDS
+    folds = [f"fold-{j}" for j in range(1, n_folds + 1)] if layout == "faced" else [
+        f"sub-1_ses-{k}" for k in range(1, sessions + 1)]
+    tested = [json.loads((results / "models" / "svm" / protocol / fold / "metrics.json")
+                         .read_text())["confusion_matrix"] for fold in folds]
+    if layout == "faced":  # every window tested once, in one of the folds
+        assert sum(sum(map(sum, matrix)) for matrix in tested) == trials * seconds
+    else:
+        assert all(sum(map(sum, matrix)) == (trials - 3) * seconds for matrix in tested)
 
     subject = (results / "reports" / "sub-1.html").read_text()
-    for section in ("Montage", "Raw traces", "DE topomaps", "Model svm"):
+    per_subject = ("Model svm",) if protocol == "subject_dependent" else ()  # kfold: pooled
+    for section in ("Montage", "Raw traces", "DE topomaps", *per_subject):
         assert section in subject, section
     assert "Real vs synthetic" not in subject
     summary = (results / "summary" / "report.html").read_text()
