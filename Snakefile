@@ -25,6 +25,7 @@ include: "workflow/rules/ingest.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/recognition.smk"
 include: "workflow/rules/synthesis.smk"
+include: "workflow/rules/learning_curve.smk"
 include: "workflow/rules/report.smk"
 
 
