@@ -147,8 +147,18 @@ def test_the_signal_arms_compute_de_as_the_features_stage(sessions):
     assert len(signals) == 1 and not left_out and ch_names == store.attrs["ch_names"]
     same = signal_augmentation.ft_surrogate(signals[0], np.random.default_rng(0),
                                             phase_noise_magnitude=0.0)
-    de = learning_curve.de_of_signal(same, sfreq, spec)
-    np.testing.assert_allclose(de, store.de[store.trial_id == 2], rtol=1e-4, atol=1e-4)
+    stored = store.de[store.trial_id == 2]
+    de = learning_curve.de_of_signals(np.stack([same, signals[0]]), sfreq, spec)
+    for each in de:  # a batch of segments: each its own trial
+        np.testing.assert_allclose(each, stored, rtol=1e-4, atol=1e-4)
+    # two short segments of it, each taken as a trial: their DE differs from the trial's
+    # near the segment edges (the filters' reach), as the features stage's would
+    win = int(sfreq)
+    halves = learning_curve.de_of_signals(
+        np.stack([signals[0][:, :3 * win], signals[0][:, 3 * win:6 * win]]), sfreq, spec)
+    one = learning_curve.de_of_signals(signals[0][None, :, :3 * win], sfreq, spec)
+    np.testing.assert_allclose(halves[0], one[0], rtol=1e-6)
+    assert not np.allclose(halves[0], stored[:3], rtol=1e-4, atol=1e-4)
 
 
 def test_every_arm_sees_only_the_subset_and_tests_on_the_same_trials(sessions, tmp_path,

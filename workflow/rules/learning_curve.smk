@@ -7,7 +7,7 @@ from seedflow.synthesis import learning_curve as seedflow_curve
 CURVE_CONFIG = config["synthesis"]["augmentation"]["curve"]
 CURVING = SYNTHESIS and CURVE_CONFIG["enabled"]
 CURVE_MODEL = config["synthesis"]["augmentation"]["model"]
-CURVE_CELL = RESULTS / "augmentation-curve" / "{model}" / "{fold}" / "trials-{size}" / "seed-{seed}"
+CURVE_CELL = RESULTS / "learning-curve" / "{model}" / "{fold}" / "trials-{size}" / "seed-{seed}"
 if CURVING:
     try:
         seedflow_curve.check(config)
@@ -49,7 +49,7 @@ rule augmentation_curve:
     output:
         directory(CURVE_CELL),
     log:
-        RESULTS / "logs" / "augmentation-curve" / "{model}_{fold}_trials-{size}_seed-{seed}.log",
+        RESULTS / "logs" / "learning-curve" / "{model}_{fold}_trials-{size}_seed-{seed}.log",
     wildcard_constraints:
         size=r"[0-9]+|all",
         seed=r"[0-9]+",
@@ -61,7 +61,7 @@ rule augmentation_curve:
         curve=as_param(seedflow_curve.CurveSpec.from_config(config)) if CURVING else {},
         fold=lambda w: as_param(CURVE_FOLDS[w.fold]),
         checkpoints=lambda w: str(
-            RESULTS / "checkpoints" / "augmentation-curve" / w.model / w.fold
+            RESULTS / "checkpoints" / "learning-curve" / w.model / w.fold
             / f"trials-{w.size}" / f"seed-{w.seed}"
         ),
     conda:

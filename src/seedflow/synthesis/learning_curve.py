@@ -13,7 +13,7 @@ over classes:
 - ``signal_wgan_gp``: the signal GAN, trained afresh on every non-overlapping window of
   ``synthesis.window_seconds`` of the subset's trials (the signal the features stage sees:
   after ``features.preprocessing``), sampled, and each synthetic window turned into DE as the
-  features stage turns a trial of that length (:func:`de_of_signal`). The GAN is called
+  features stage turns a trial of that length (:func:`de_of_signals`). The GAN is called
   through one function, :func:`train_and_sample`.
 - ``feature_wgan_gp`` and ``mixup``: :class:`seedflow.synthesis.augmentation.Augmentation`.
 - ``ft_surrogate`` and ``frequency_shift``
@@ -193,16 +193,44 @@ def prepared_trials(sessions: list[Session], keys: np.ndarray, spec: FeatureSpec
     return signals, np.array(labels, dtype=np.int32), sfreq, ch_names, kept, left_out
 
 
-def de_of_signal(x: np.ndarray, sfreq: float, spec: FeatureSpec) -> np.ndarray:
-    """DE (windows, channels, bands) of ``x`` (channels, time) taken as one trial, exactly
-    as the features stage computes a trial's (its filters, windows and trial-edge
-    handling; ``features.preprocessing`` is applied by the caller)."""
+def de_of_signals(segments: np.ndarray, sfreq: float, spec: FeatureSpec) -> np.ndarray:
+    """DE (segments, windows, channels, bands) of equal-length ``segments`` (n, channels,
+    time), each taken as one trial, exactly as the features stage computes a trial's (its
+    kernel: filters, windows, trial-edge handling; ``features.preprocessing`` is applied by
+    the caller)."""
     import dask.array as da
 
-    from seedflow.features.extraction import trial_features
+    from seedflow.features import extraction
 
-    values = trial_features(da.from_array(x, chunks=x.shape), sfreq, spec)
-    return np.asarray(values.compute(scheduler="synchronous"))[:, :, :len(spec.bands)]
+    # One kernel per spec and rate: building one designs the filters and measures their
+    # impulse responses, which takes longer than the DE of a short window itself.
+    key = (json.dumps(dataclasses.asdict(spec), sort_keys=True, default=str), sfreq)
+    if key not in _KERNELS:
+        _KERNELS[key] = extraction._BandKernel(spec, sfreq)
+    kernel = _KERNELS[key]
+    n, n_channels, length = segments.shape
+    count = extraction.n_windows(length, kernel.win, kernel.hop)
+    nb = len(spec.bands)
+    if count > spec.windows_per_chunk:  # a trial of several blocks: the stage's own graph
+        return np.stack([np.asarray(extraction.trial_features(
+            da.from_array(x, chunks=x.shape), sfreq, spec, kernel=kernel).compute(
+                scheduler="synchronous"))[:, :, :nb] for x in segments])
+    # A trial of one block is one kernel call on it, which filters its channels (rows) a
+    # few at a time, each alone. The segments' rows are stacked and filtered in one pass per
+    # batch (the kernel's per-row computation, without a SciPy call per few rows and band,
+    # which made a 2 s window cost ~0.1 s).
+    starts = np.arange(count) * kernel.hop
+    out = np.empty((n, count, n_channels, nb), dtype=np.float32)
+    batch = max(1, 4096 // n_channels)
+    for first in range(0, n, batch):
+        part = segments[first:first + batch]
+        values = kernel._channels(part.reshape(-1, length), starts, True, True)
+        out[first:first + batch] = values[:, :, :nb].astype(np.float32).reshape(
+            len(part), n_channels, count, nb).transpose(0, 2, 1, 3)
+    return out
+
+
+_KERNELS: dict = {}
 
 
 def train_and_sample(windows: np.ndarray, labels: np.ndarray, sfreq: float, spec: GanSpec,
@@ -306,14 +334,15 @@ class SignalArm:
         if not windows:
             raise SeedflowError(f"config key synthesis.window_seconds: "
                                 f"{spec.window_seconds} s windows do not fit the trials")
-        de_per_window = len(de_of_signal(windows[0].T, sfreq, spec.features))
+        de_per_window = de_of_signals(np.stack(windows[:1]).transpose(0, 2, 1), sfreq,
+                                      spec.features).shape[1]
         if de_per_window == 0:
             raise SeedflowError("config key synthesis.window_seconds: the GAN's windows "
                                 "are shorter than features.window_seconds")
         fake, fake_labels = train_and_sample(
             np.stack(windows), np.array(window_labels, dtype=np.int32), sfreq, spec.gan,
             math.ceil(per_class / de_per_window), spec.seed, self.checkpoint)
-        de = np.stack([de_of_signal(w.T, sfreq, spec.features) for w in fake])
+        de = de_of_signals(fake.transpose(0, 2, 1), sfreq, spec.features)
         rows = np.repeat(fake_labels, de_per_window)
         de = de.reshape(-1, *de.shape[2:])
         keep = np.concatenate([np.flatnonzero(rows == k)[:per_class]
@@ -324,16 +353,17 @@ class SignalArm:
     def _transformed(self, signals, labels, sfreq, per_class):
         spec = self.spec
         rng = np.random.default_rng([spec.seed, ARMS.index(spec.arm)])
-        real_windows = [len(de_of_signal(x, sfreq, spec.features)) for x in signals]
+        real_windows = [de_of_signals(x[None], sfreq, spec.features).shape[1]
+                        for x in signals]
         out_de, out_labels = [], []
         for k in np.unique(labels):
             members = np.flatnonzero(labels == k)
             copies = math.ceil(per_class / sum(real_windows[i] for i in members))
             de = np.concatenate([
-                de_of_signal(signal_augmentation.augment(
+                de_of_signals(signal_augmentation.augment(
                     spec.arm, signals[i], sfreq, rng,
                     phase_noise_magnitude=spec.phase_noise_magnitude,
-                    max_shift=spec.max_shift), sfreq, spec.features)
+                    max_shift=spec.max_shift)[None], sfreq, spec.features)[0]
                 for i in members for _ in range(copies)])
             out_de.append(de[np.sort(rng.choice(len(de), per_class, replace=False))])
             out_labels.append(np.full(per_class, k, dtype=np.int32))
