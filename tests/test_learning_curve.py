@@ -11,13 +11,14 @@ import scipy.signal
 import scipy.stats
 from recognition_data import make_sessions
 
-from conftest import simulation_spec
+from conftest import TINY, simulation_spec
 from seedflow.errors import SeedflowError
 from seedflow.recognition import protocols, train
 from seedflow.recognition.representations import trial_keys
 from seedflow.stores.features import FeatureStore
 from seedflow.synthesis import learning_curve, signal_augmentation
 from specs import BANDS, config_with, train_spec
+from test_rerun_contract import override, planned
 
 RECOGNITION = {"seed": 0, "train_trials": 6, "learning_rate": 1e-3, "epochs": 1,
                "batch_size": 32}
@@ -225,3 +226,18 @@ def test_signal_arms_with_smoothed_features_are_refused_naming_the_key():
                          synthesis={"augmentation": {"model": "logreg"}})
     with pytest.raises(SeedflowError, match="features.smoothing"):
         learning_curve.check(config)
+
+
+def test_the_workflow_plans_one_curve_job_per_fold_size_and_seed(tmp_path):
+    """A dry run of tests/tiny.yaml (2 subjects × 1 session, 1 training trial per class)
+    with the curve on: its cells, and the summary metrics reading them."""
+    curve = override(tmp_path, "curve", {"synthesis": {"augmentation": {"curve": {
+        "enabled": True, "trials_per_class": [1], "seeds": [0, 4],
+        "arms": ["real", "ft_surrogate"]}}}})
+    jobs = planned(tmp_path, TINY, curve)
+    cells = sorted((w["fold"], w["size"], w["seed"]) for rule, w in jobs
+                   if rule == "augmentation_curve")
+    assert cells == [(f"sub-{s}_ses-1", size, seed) for s in ("1", "2")
+                     for size in ("1", "all") for seed in ("0", "4")]
+    assert {w["model"] for rule, w in jobs if rule == "augmentation_curve"} == {"cnn4d"}
+    assert "metrics" in {rule for rule, _ in jobs}
