@@ -20,6 +20,7 @@ container: config["container"]
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/synthesis_common.smk"
+include: "workflow/rules/learning_curve_common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/features.smk"
