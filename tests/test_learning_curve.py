@@ -5,6 +5,8 @@ statistics of the curve."""
 import json
 import math
 
+import matplotlib.pyplot as plt
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -15,6 +17,7 @@ from conftest import TINY, simulation_spec
 from seedflow.errors import SeedflowError
 from seedflow.recognition import protocols, train
 from seedflow.recognition.representations import trial_keys
+from seedflow.report import curve
 from seedflow.stores.features import FeatureStore
 from seedflow.synthesis import learning_curve, signal_augmentation
 from specs import BANDS, config_with, train_spec
@@ -135,6 +138,16 @@ def test_the_curve_statistics_on_known_accuracies():
     assert "little power" in test["note"]
     with pytest.raises(ValueError, match="cells missing"):
         learning_curve.curve_records(cells[:-1], "simulated")
+    # the summary report's table and plot of the same records
+    header, rows = curve.gain_rows(records)
+    assert [row[:2] for row in rows] == [["1", "mixup"], ["all", "mixup"]]
+    assert rows[0][4] == f"{gain.mean():+.3f} ± {gain.std():.3f}" and rows[0][6] == "4 × 2"
+    figure = curve.curve_figure(records)
+    lines = {c.get_label(): c.lines[0] for c in figure.axes[0].containers}
+    assert set(lines) == {"real", "mixup"}
+    np.testing.assert_allclose(np.asarray(lines["real"].get_ydata(), dtype=float),
+                               [real.mean()] * 2)
+    plt.close(figure)
 
 
 def test_the_signal_arms_compute_de_as_the_features_stage(sessions):
