@@ -19,7 +19,7 @@ from seedflow.recognition import protocols, train
 from seedflow.recognition.representations import trial_keys
 from seedflow.report import curve
 from seedflow.stores.features import FeatureStore
-from seedflow.synthesis import learning_curve, signal_augmentation
+from seedflow.synthesis import curve_statistics, learning_curve, signal_augmentation
 from specs import BANDS, config_with, train_spec
 from test_rerun_contract import override, planned
 
@@ -121,7 +121,7 @@ def test_the_curve_statistics_on_known_accuracies():
                                  "f1_macro": real[i, j], "chance_level": 1 / 3,
                                  "synthetic_ratio": 1.0, "n_synthetic_windows": 90}}}
              for size in ("all", "1") for i, f in enumerate(folds) for j, s in enumerate(seeds)]
-    records = learning_curve.curve_records(cells, "simulated")
+    records = curve_statistics.curve_records(cells, "simulated")
     assert [(r["trials_per_class"], r["augmentation"]) for r in records] == [
         ("1", "real"), ("1", "mixup"), ("all", "real"), ("all", "mixup")]
     mixup = records[1]
@@ -137,7 +137,7 @@ def test_the_curve_statistics_on_known_accuracies():
     assert test["n_pairs"] == 4 and test["smallest_possible_p_value"] == 0.125
     assert "little power" in test["note"]
     with pytest.raises(ValueError, match="cells missing"):
-        learning_curve.curve_records(cells[:-1], "simulated")
+        curve_statistics.curve_records(cells[:-1], "simulated")
     # the summary report's table and plot of the same records
     header, rows = curve.gain_rows(records)
     assert [row[:2] for row in rows] == [["1", "mixup"], ["all", "mixup"]]

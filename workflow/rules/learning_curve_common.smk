@@ -2,6 +2,7 @@
 files its rule reads."""
 
 from seedflow.synthesis import learning_curve as seedflow_curve
+from seedflow.synthesis.curve_statistics import PROTOCOL as CURVE_PROTOCOL
 
 CURVE_CONFIG = config["synthesis"]["augmentation"]["curve"]
 CURVING = SYNTHESIS and CURVE_CONFIG["enabled"]
@@ -14,7 +15,7 @@ if CURVING:
             f.name: f
             for f in protocols.folds(
                 list(RECORDINGS),
-                protocols.ProtocolSpec.from_config(config, seedflow_curve.PROTOCOL),
+                protocols.ProtocolSpec.from_config(config, CURVE_PROTOCOL),
             )
         }
     except SeedflowError as err:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from seedflow.logs import run_step
 from seedflow.recognition.metrics import aggregate, augmentation_records
-from seedflow.synthesis.learning_curve import curve_records
+from seedflow.synthesis.curve_statistics import curve_records
 from seedflow.synthesis.quality import summary_records
 
 
