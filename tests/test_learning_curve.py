@@ -254,3 +254,25 @@ def test_the_workflow_plans_one_curve_job_per_fold_size_and_seed(tmp_path):
                      for size in ("1", "all") for seed in ("0", "4")]
     assert {w["model"] for rule, w in jobs if rule == "augmentation_curve"} == {"cnn4d"}
     assert "metrics" in {rule for rule, _ in jobs}
+
+
+def test_a_size_above_the_training_trials_of_a_class_stops_before_any_job():
+    from pathlib import Path
+
+    from seedflow.datasets.base import SessionHeader, Trial
+
+    labels = [2, 1, 0, 0, 1, 2, 0, 1, 2]  # first 6 train: 2 trials of each class
+    header = SessionHeader(Path("1_20131027.mat"), ("Fp1",), 200.0,
+                           tuple(Trial(i + 1, k, 2000) for i, k in enumerate(labels)),
+                           ("negative", "neutral", "positive"))
+
+    def config(sizes, validation=0):
+        return config_with(recognition={"train_trials": 6, "validation_trials": validation},
+                           synthesis={"augmentation": {"curve": {"trials_per_class": sizes}}})
+
+    learning_curve.check_sizes(config([1, 2]), {("1", "1"): header})
+    with pytest.raises(SeedflowError, match=r"trials_per_class: 3 training trials of class "
+                       r"'negative' asked, sub-1 ses-1 \(1_20131027.mat\) has 2"):
+        learning_curve.check_sizes(config([1, 3]), {("1", "1"): header})
+    with pytest.raises(SeedflowError, match="has 1 .*1 of them validate"):
+        learning_curve.check_sizes(config([2], validation=1), {("1", "1"): header})

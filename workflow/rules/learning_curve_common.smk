@@ -11,6 +11,8 @@ CURVE_CELL = RESULTS / "learning-curve" / "{model}" / "{fold}" / "trials-{size}"
 if CURVING:
     try:
         seedflow_curve.check(config)
+        if workflow.is_main_process:  # the headers, read by common.smk's planning
+            seedflow_curve.check_sizes(config, HEADERS)
         CURVE_FOLDS = {
             f.name: f
             for f in protocols.folds(

@@ -126,6 +126,31 @@ def check(config: dict) -> None:
                             f"not {config['recognition']['session_folds']}")
 
 
+def check_sizes(config: dict, headers: dict) -> None:
+    """Before any job: every session's training trials (its first
+    ``recognition.train_trials``, less ``validation_trials`` per class) must hold the largest
+    ``trials_per_class`` of every class they have; ``headers``: (subject, session) ->
+    :class:`seedflow.datasets.base.SessionHeader`."""
+    rec = config["recognition"]
+    sizes_asked = config["synthesis"]["augmentation"]["curve"]["trials_per_class"]
+    if not sizes_asked:
+        return
+    largest = max(sizes_asked)
+    for (subject, session), header in headers.items():
+        trials = sorted(header.trials, key=lambda t: t.trial_id)[:rec["train_trials"]]
+        for label in sorted({t.label for t in trials}):
+            ids = [t.trial_id for t in trials if t.label == label]
+            usable = len(ids) - rec["validation_trials"]
+            if usable < largest:
+                raise SeedflowError(
+                    f"config key {KEY}.trials_per_class: {largest} training trials of class "
+                    f"'{header.class_names[label]}' asked, sub-{subject} ses-{session} "
+                    f"({header.path}) has {usable} among its first "
+                    f"{rec['train_trials']} trials (trials {ids}"
+                    + (f", {rec['validation_trials']} of them validate" if
+                       rec["validation_trials"] else "") + ")")
+
+
 def training_subset(keys: np.ndarray, labels: np.ndarray, train: np.ndarray,
                     per_class: int | None, seed: int) -> np.ndarray:
     """Mask over trials: ``per_class`` of the ``train`` trials of each class in each session
