@@ -20,11 +20,13 @@ container: config["container"]
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/synthesis_common.smk"
+include: "workflow/rules/learning_curve_common.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/features.smk"
 include: "workflow/rules/recognition.smk"
 include: "workflow/rules/synthesis.smk"
+include: "workflow/rules/learning_curve.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -66,6 +66,7 @@ rule metrics:
         synthesis=lambda w: synthesis_quality_files(),
         augmentation_real=augmentation_fold_files("real"),
         augmented=augmented_fold_files(),
+        curve=lambda w: curve_cells(),
     output:
         RESULTS / "summary" / "metrics.json",
     log:

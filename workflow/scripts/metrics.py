@@ -5,6 +5,7 @@ from pathlib import Path
 
 from seedflow.logs import run_step
 from seedflow.recognition.metrics import aggregate, augmentation_records
+from seedflow.synthesis.curve_statistics import curve_records
 from seedflow.synthesis.quality import summary_records
 
 
@@ -22,6 +23,8 @@ def summarise():
     for record in records:  # the setting every recognition record was made under
         record["setting"] = snakemake.params.setting
     records += summary_records(read(snakemake.input.synthesis), dataset=snakemake.params.dataset)
+    records += curve_records(read(Path(cell) / "curve.json" for cell in snakemake.input.curve),
+                             dataset=snakemake.params.dataset)
     Path(snakemake.output[0]).write_text(json.dumps(records, indent=2))
 
 

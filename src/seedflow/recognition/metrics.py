@@ -141,6 +141,7 @@ def _std(values) -> float | None:
 def markdown_table(records: list[dict], baseline: str = "svm") -> str:
     """Accuracy (mean ± std over folds) per model and protocol, with the baseline's
     accuracy under the same protocol beside it."""
+    records = [r for r in records if r.get("kind") != "augmentation_curve"]  # not one model
     protocols = sorted({r["protocol"] for r in records})
     records = [{**r, "model": f"{r['model']} + {r['augmentation']}"} if r.get("augmentation")
                else r for r in records]  # an augmented model is a row of its own

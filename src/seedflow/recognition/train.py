@@ -91,10 +91,19 @@ def fold_trials(fold: protocols.Fold, trials: Trials, spec: TrainSpec) -> dict[s
     return {"train": split.train & ~validation, "validation": validation, "test": split.test}
 
 
-def _fold(fold: protocols.Fold, sessions: list[Session], spec: TrainSpec):
-    """The fold's samples, its trial masks (:func:`fold_trials`) and sample masks."""
+def _fold(fold: protocols.Fold, sessions: list[Session], spec: TrainSpec,
+          train_trials: np.ndarray | None = None):
+    """The fold's samples, its trial masks (:func:`fold_trials`) and sample masks;
+    ``train_trials``: keys of the training trials to keep (a subset of the fold's)."""
     samples = representations.load(sessions, spec.representation)
     sides = fold_trials(fold, samples.trials, spec)
+    if train_trials is not None:
+        keep = np.isin(samples.trials.keys, train_trials)
+        outside = samples.trials.keys[keep & ~sides["train"]]
+        if len(outside) or keep.sum() != len(np.unique(train_trials)):
+            raise ValueError(f"fold {fold.name}: training subset holds trials that are not "
+                             f"the fold's training trials: {outside.tolist()}")
+        sides["train"] = sides["train"] & keep
     masks = [samples.in_trials(samples.trials.keys[sides[side]]) for side in SIDES]
     protocols.assert_no_shared_trials(samples.trial_keys(), protocols.Split(
         train=masks[0] | masks[1], test=masks[2]))
@@ -174,21 +183,23 @@ def _check_usable(fold: protocols.Fold, samples: Samples, sides: dict, masks: li
 
 def train_fold(*, model: str, fold: protocols.Fold, sessions: list[Session], out_dir: Path,
                spec: TrainSpec, checkpoint_dir: Path | None = None, callbacks=(),
-               preprocessing: dict | None = None, augment=None) -> dict:
+               preprocessing: dict | None = None, augment=None,
+               train_trials: np.ndarray | None = None) -> dict:
     """Fit, evaluate, and write the fold's outputs; returns its metrics.
 
     ``preprocessing``: how the sessions' stores were made (the ingest and feature specs and
     the reader's, :func:`seedflow.datasets.reader_record`), kept in ``preprocessing.json``
     for ``seedflow predict``. ``augment``: a
     :class:`seedflow.synthesis.augmentation.Augmentation`, whose synthetic samples, made
-    from the fold's training samples, join the training set.
+    from the fold's training samples, join the training set. ``train_trials``: keys of the
+    fold's training trials to train on (the learning curve's subsets; None: all).
     """
     if models.spec(model).kind == "stacking":
         raise ValueError("stacking is fitted by seedflow.recognition.stacking from its base "
                          "models' predictions")
     model_spec = models.spec(model)
     _seed_keras(model_spec, spec.seed)
-    samples, sides, (train, validation, test) = _fold(fold, sessions, spec)
+    samples, sides, (train, validation, test) = _fold(fold, sessions, spec, train_trials)
     _check_usable(fold, samples, sides, [train, validation, test], spec)
     quality = data_quality(samples, sides)
     _log_quality(model, fold, quality)

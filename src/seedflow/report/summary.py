@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from seedflow.history import read_history
-from seedflow.report import provenance, results, synthetic
+from seedflow.report import curve, provenance, results, synthetic
 from seedflow.report.common import add_figure, html_table, new_report, save
 
 
@@ -16,6 +16,8 @@ def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Pat
     """Write ``out``: models × protocols, accuracy per subject, GAN (none when ``gan_dir``
     is None: synthesis off), config, provenance."""
     records = json.loads(metrics_path.read_text())
+    curve_records = [r for r in records if r.get("kind") == curve.KIND]
+    records = [r for r in records if r.get("kind") != curve.KIND]
     report = new_report("seedflow · summary")
     header, rows = results.results_rows(records)
     report.add_html(html_table(header, rows, note="mean ± std over folds; chance: the "
@@ -45,6 +47,8 @@ def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Pat
                         tags=("synthesis",))
     else:
         _synthesis_sections(report, records, gan_dir, first_store)
+    if curve_records:
+        _curve_section(report, curve_records)
 
     report.add_code(configuration, title="Configuration", language="yaml",
                     tags=("provenance",))
@@ -54,6 +58,22 @@ def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Pat
                                provenance.checksums(sources), small=True),
                     title="Input files", tags=("provenance",))
     save(report, out)
+
+
+def _curve_section(report, records: list) -> None:
+    """The augmentation learning curve: the plot and the gain per size and arm."""
+    add_figure(report, curve.curve_figure(records), "Augmentation learning curve",
+               ("synthesis",), "Accuracy of the augmentation model on each fold's test "
+               "trials, trained on n trials per class and session of the fold's training "
+               "trials (all: every one) with each arm's synthetic windows, made only from "
+               "those trials.")
+    header, rows = curve.gain_rows(records)
+    report.add_html(html_table(header, rows, note="gain: arm minus real on the same fold, "
+                               "seed and training subset; Wilcoxon signed-rank test of the "
+                               "per-fold mean accuracies (over seeds), paired by fold; with "
+                               "few folds its power is low (smallest possible p in the "
+                               "note)."), title="Augmentation learning curve: gain",
+                    tags=("synthesis",))
 
 
 def _synthesis_sections(report, records: list, gan_dir: Path, first_store: Path) -> None:

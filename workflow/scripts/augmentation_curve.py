@@ -1,0 +1,23 @@
+"""Snakemake adapter: one cell of the augmentation learning curve (fold × size × seed)."""
+
+from pathlib import Path
+
+from seedflow import backend
+from seedflow.config import from_param
+from seedflow.logs import run_step
+from seedflow.recognition.protocols import Fold
+from seedflow.recognition.representations import Session
+from seedflow.recognition.train import TrainSpec
+from seedflow.synthesis import learning_curve
+
+fold = from_param(Fold, snakemake.params.fold)
+sessions = [Session(s, k, Path(snakemake.input.features[i]), Path(snakemake.input.ingest[i]))
+            for i, (s, k) in enumerate(fold.sessions)]
+
+backend.limit_threads(snakemake.threads)
+run_step(snakemake.log[0], lambda: learning_curve.run_cell(
+    model=snakemake.wildcards.model, fold=fold, sessions=sessions,
+    out_dir=Path(snakemake.output[0]), train_spec=from_param(TrainSpec, snakemake.params.spec),
+    spec=from_param(learning_curve.CurveSpec, snakemake.params.curve),
+    size=snakemake.wildcards.size, seed=int(snakemake.wildcards.seed),
+    checkpoint_dir=Path(snakemake.params.checkpoints)))
