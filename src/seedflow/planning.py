@@ -313,7 +313,7 @@ def _check_channels(config: dict, chosen: Montage) -> None:
                          f"of the run's channels is on it ({listed}; the grid holds "
                          f"{', '.join(cells)}): {_FLAT_MODELS}, or ingest 10-05 channels "
                          "(dataset.channels)")
-        if representation == "raw" and not mirrored_pairs(channels, grid):
+        if seedflow_models.spec(name).hemispheres and not mirrored_pairs(channels, grid):
             raise _error(key, f"{name}'s hemisphere kernels need a left and a right electrode "
                          f"mirrored on the 9 x 9 electrode grid (such as C3 and C4), but the "
                          f"run's channels have none ({listed}): {_FLAT_MODELS}")
