@@ -146,3 +146,13 @@ def test_hemisphere_order_pairs_mirrored_electrodes():
     assert names[names.index("FP1") + n_side] == "FP2"
     assert names[names.index("T7") + n_side] == "T8"
     assert set(names[2 * n_side:]) == {"FPZ", "FZ", "FCZ", "CZ", "CPZ", "PZ", "POZ", "OZ"}
+
+
+def test_channels_without_a_mirrored_pair_keep_their_order_for_raw_windows():
+    """eegnet reads raw windows of any channels; only tsception needs hemispheres."""
+    from seedflow import models
+    from seedflow.recognition.representations import hemisphere_order
+
+    order, n_side = hemisphere_order(["EEG 000", "Cz", "EEG 001"])
+    assert order.tolist() == [0, 1, 2] and n_side == 0
+    assert [n for n in models.NAMES if models.spec(n).hemispheres] == ["tsception"]
