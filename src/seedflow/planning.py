@@ -283,6 +283,10 @@ def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
                          f"but trial {trial.trial_id} of {_where(key, h)} holds {windows} "
                          f"(features.window_seconds {section['window_seconds']:g} s): its "
                          "windows would make no segment")
+    if "eegnet" in models and win < seedflow_models.EEGNET_POOLING:
+        raise _error("features.window_seconds", f"eegnet pools {seedflow_models.EEGNET_POOLING} "
+                     f"samples into one step, but a {section['window_seconds']:g} s window "
+                     f"holds {win} at {rate:g} Hz")
 
 
 # Representations that place channels on the 9 x 9 electrode grid (seedflow.representations).

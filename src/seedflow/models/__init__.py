@@ -43,6 +43,8 @@ REGISTRY = {
     "stacking": ModelSpec(None, None, "stacking"),
 }
 NAMES = tuple(REGISTRY)
+# Samples per output step of eegnet's two pooling layers: its shortest window.
+EEGNET_POOLING = 4 * 8
 
 
 def spec(name: str) -> ModelSpec:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-POOLING = 4 * 8  # samples per output step of the two pooling layers
+from seedflow.models import EEGNET_POOLING
 BN_MOMENTUM = 0.9  # PyTorch's default (0.1 there), as in TorchEEG and LibEER
 
 
@@ -28,8 +28,8 @@ def build_eegnet(input_shape, n_classes: int, normalizer, *, sfreq: float, f1: i
                  separable_kernel: int = 16, **_) -> keras.Model:
     """EEGNet-``f1``,``depth`` on raw windows; temporal kernel ``sfreq / 2`` samples."""
     n_electrodes, n_samples, _ = input_shape
-    if n_samples < POOLING:
-        raise ValueError(f"eegnet needs windows of at least {POOLING} samples, got "
+    if n_samples < EEGNET_POOLING:  # the plan stops such a run first, naming the key
+        raise ValueError(f"eegnet needs windows of at least {EEGNET_POOLING} samples, got "
                          f"{n_samples} (features.window_seconds x {sfreq:g} Hz)")
     inputs = keras.Input(shape=input_shape, name="raw")
     x = normalizer(inputs)
