@@ -44,7 +44,7 @@ def throughput(name: str, windows: int, batch_size: int, epochs: int, replicas: 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, *shape)).astype("float32")
     y = rng.integers(0, 3, n)
-    parallel = backend.data_parallel(replicas)
+    parallel = backend.data_parallel(replicas, "--replicas")
     used = parallel.replicas
     timer = EpochTimes()
     with parallel.scope():
