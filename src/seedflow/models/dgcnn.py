@@ -62,7 +62,8 @@ class ChebyshevGraphConv(layers.Layer):
         if self.k > 1:
             out = out + ops.einsum("bif,fo->bio", current, self.theta[1])
         for order in range(2, self.k):
-            previous, current = current, 2.0 * ops.einsum("ij,bjf->bif", scaled, current) - previous
+            following = 2.0 * ops.einsum("ij,bjf->bif", scaled, current) - previous
+            previous, current = current, following
             out = out + ops.einsum("bif,fo->bio", current, self.theta[order])
         return out + self.bias
 
