@@ -20,7 +20,8 @@ import numpy as np
 from seedflow import backend, models
 
 SHAPES = {"cnn4d": (9, 9, 5), "aann4d": (4, 9, 9, 10), "ccnn": (9, 9, 5),
-          "fbccnn": (9, 9, 5), "dnn": (310,)}
+          "fbccnn": (9, 9, 5), "dgcnn": (62, 5), "eegnet": (62, 200, 1), "dnn": (310,)}
+OPTIONS = {"eegnet": {"sfreq": 200.0}}  # what the builder reads from the data
 WINDOWS_PER_SAMPLE = {"aann4d": 4}
 
 
@@ -43,13 +44,13 @@ def throughput(name: str, windows: int, batch_size: int, epochs: int, replicas: 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, *shape)).astype("float32")
     y = rng.integers(0, 3, n)
-    parallel = backend.data_parallel(replicas)
+    parallel = backend.data_parallel(replicas, "--replicas")
     used = parallel.replicas
     timer = EpochTimes()
     with parallel.scope():
         norm = keras.layers.Normalization(axis=-1, mean=np.zeros(shape[-1]),
                                           variance=np.ones(shape[-1]))
-        model = models.build(name, shape, 3, norm)
+        model = models.build(name, shape, 3, norm, **OPTIONS.get(name, {}))
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(Batches(x, y, np.arange(n), batch_size * used, seed=0,
                           multiple_of=parallel.batch_multiple),

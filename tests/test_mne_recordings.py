@@ -583,6 +583,18 @@ def test_models_that_cannot_use_the_run_channels_stop_the_plan(tmp_path, channel
     assert _planned(config)[2].channels == tuple(channels)
 
 
+@pytest.mark.parametrize("channels", [["Fz", "Cz", "Pz", "Oz"], ["EEG 000", "EEG 001"]])
+def test_eegnet_and_dgcnn_take_channels_without_a_mirrored_pair_or_off_the_grid(tmp_path,
+                                                                              channels):
+    _lab_recording(tmp_path / "sub-1_eeg.fif", channels, trials=6, trial_seconds=2, rest=1)
+    config = _run_config(tmp_path, {"recognition": {"models": ["eegnet", "dgcnn"]}},
+                         event_labels=MARKERS, trial_seconds=2, channels=channels,
+                         min_channels=2)
+    config["synthesis"]["feature_gan"]["enabled"] = False
+    config["synthesis"]["augmentation"].update(arms=["mixup"], model="dgcnn")
+    assert _planned(config)[2].channels == tuple(channels)
+
+
 def test_loso_over_subjects_with_different_montages_trains_on_the_shared_channels(tmp_path):
     """One subject has a channel more, the other lacks one of the first's: LOSO trains and
     tests on the channels both have. Stores of different montages are one clear error."""

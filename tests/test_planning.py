@@ -80,6 +80,11 @@ def test_default_and_model_comparison_configs_plan():
 # (override of tests/tiny.yaml: 2 subjects x 1 session x 6 trials of 20 s at 200 Hz, labels
 # 1, 0, -1, -1, 0, 1) -> what the one error says
 CASES = {
+    "window too short for eegnet": (
+        {"features": {"window_seconds": 0.1, "overlap_seconds": 0},
+         "recognition": {"models": ["eegnet"]}},
+        r"config key features.window_seconds: eegnet pools 32 samples into one step, but a "
+        r"0.1 s window holds 20 at 200 Hz"),
     "inverted band": (
         {"features": {"bands": {"alpha": [14, 8]}}},
         r"config key features.bands.alpha: \[14, 8\] Hz: the low edge must be below the high "

@@ -180,3 +180,13 @@ def test_train_validation_test_protocols_keep_every_trial_and_subject_on_one_sid
                                             "subjects, but only 3 of the dataset's 5"):
         protocols.folds(_sessions(keys), protocol_spec(
             "cross_subject_tvt", {"test_subjects": 2, "validation_subjects": 3}))
+
+
+def test_channels_without_a_mirrored_pair_keep_their_order_for_raw_windows():
+    """eegnet reads raw windows of any channels; only tsception needs hemispheres."""
+    from seedflow import models
+    from seedflow.recognition.representations import hemisphere_order
+
+    order, n_side = hemisphere_order(["EEG 000", "Cz", "EEG 001"])
+    assert order.tolist() == [0, 1, 2] and n_side == 0
+    assert [n for n in models.NAMES if models.spec(n).hemispheres] == ["tsception"]

@@ -169,8 +169,8 @@ def grid_placement(ch_names: tuple[str, ...], grid) -> tuple[np.ndarray, np.ndar
     placed = [i for i, ch in enumerate(ch_names) if normalise(ch) in where]
     left_out = [ch for ch in ch_names if normalise(ch) not in where]
     if not placed:
-        raise SeedflowError(f"no channel on the 9 x 9 electrode grid that grid models (and "
-                            f"tsception's hemispheres) need (channels: {', '.join(ch_names)}; "
+        raise SeedflowError(f"no channel on the 9 x 9 electrode grid that grid models need "
+                            f"(channels: {', '.join(ch_names)}; "
                             f"the grid holds {', '.join(where)}): use a model on flat "
                             f"features (dnn, lstm, svm, logreg) or ingest 10-05 channels "
                             f"(dataset.channels)")

@@ -284,6 +284,10 @@ def _check_windows(config: dict, found: dict[Key, SessionHeader], sfreq: float,
                          f"but trial {trial.trial_id} of {_where(key, h)} holds {windows} "
                          f"(features.window_seconds {section['window_seconds']:g} s): its "
                          "windows would make no segment")
+    if "eegnet" in models and win < seedflow_models.EEGNET_POOLING:
+        raise _error("features.window_seconds", f"eegnet pools {seedflow_models.EEGNET_POOLING} "
+                     f"samples into one step, but a {section['window_seconds']:g} s window "
+                     f"holds {win} at {rate:g} Hz")
 
 
 # Representations that place channels on the 9 x 9 electrode grid (seedflow.representations).
@@ -314,7 +318,7 @@ def _check_channels(config: dict, chosen: Montage) -> None:
                          f"of the run's channels is on it ({listed}; the grid holds "
                          f"{', '.join(cells)}): {_FLAT_MODELS}, or ingest 10-05 channels "
                          "(dataset.channels)")
-        if representation == "raw" and not mirrored_pairs(channels, grid):
+        if seedflow_models.spec(name).hemispheres and not mirrored_pairs(channels, grid):
             raise _error(key, f"{name}'s hemisphere kernels need a left and a right electrode "
                          f"mirrored on the 9 x 9 electrode grid (such as C3 and C4), but the "
                          f"run's channels have none ({listed}): {_FLAT_MODELS}")

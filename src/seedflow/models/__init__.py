@@ -18,6 +18,7 @@ class ModelSpec:
     builder_path: str | None     # "module:function" under seedflow.models, imported on use
     representation: str | None   # see seedflow.representations.KINDS
     kind: str                    # keras | sklearn | stacking
+    hemispheres: bool = False    # needs a left/right electrode pair mirrored on the grid
 
     @property
     def builder(self):
@@ -31,7 +32,9 @@ REGISTRY = {
     "aann4d": ModelSpec("aann4d:build_aann4d", "grid4d", "keras"),
     "ccnn": ModelSpec("ccnn:build_ccnn", "grid", "keras"),
     "fbccnn": ModelSpec("ccnn:build_fbccnn", "psd_grid", "keras"),
-    "tsception": ModelSpec("tsception:build_tsception", "raw", "keras"),
+    "tsception": ModelSpec("tsception:build_tsception", "raw", "keras", hemispheres=True),
+    "dgcnn": ModelSpec("dgcnn:build_dgcnn", "channels_bands", "keras"),
+    "eegnet": ModelSpec("eegnet:build_eegnet", "raw", "keras"),
     "dnn": ModelSpec("dense:build_dnn", "flat", "keras"),
     "lstm": ModelSpec("recurrent:build_lstm", "sequence", "keras"),
     "cnn_lstm": ModelSpec("recurrent:build_cnn_lstm", "grid_sequence", "keras"),
@@ -40,6 +43,8 @@ REGISTRY = {
     "stacking": ModelSpec(None, None, "stacking"),
 }
 NAMES = tuple(REGISTRY)
+# Samples per output step of eegnet's two pooling layers: its shortest window.
+EEGNET_POOLING = 4 * 8
 
 
 def spec(name: str) -> ModelSpec:

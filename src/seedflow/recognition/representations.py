@@ -2,7 +2,8 @@
 windows) of the sessions a fold uses.
 
 Kinds: ``grid`` (DE on the 9 x 9 grid, one sample per window), ``psd_grid`` (log PSD on the
-grid), ``flat`` (DE of every channel and band as one vector), ``grid4d`` (4D-aNN's
+grid), ``flat`` (DE of every channel and band as one vector), ``channels_bands`` (DE per
+channel and band, (channels, bands): a graph's nodes and their features), ``grid4d`` (4D-aNN's
 (slices, 9, 9, DE + log PSD) segments), ``sequence`` / ``grid_sequence`` (``flat`` / ``grid``
 of consecutive windows of one trial, the trial's last incomplete sequence padded with zeros
 or with the trial's average window), ``raw`` (the recording's samples of each window, read
@@ -28,12 +29,13 @@ from pathlib import Path
 import numpy as np
 import zarr
 
-from seedflow.channels import grid_for, grid_placement, mirrored_pairs, to_grid
+from seedflow.channels import grid_for, mirrored_pairs, to_grid
 from seedflow.errors import SeedflowError
 from seedflow.stores.features import FeatureStore
 from seedflow.stores.ingest import IngestStore
 
-KINDS = ("grid", "psd_grid", "flat", "grid4d", "sequence", "grid_sequence", "raw")
+KINDS = ("grid", "psd_grid", "flat", "channels_bands", "grid4d", "sequence", "grid_sequence",
+         "raw")
 SEQUENCE_KINDS = ("sequence", "grid_sequence")
 PADDINGS = ("zero", "average")
 
@@ -179,10 +181,11 @@ def hemisphere_order(ch_names) -> tuple[np.ndarray, int]:
     Returns the order and the number of left (= right) electrodes. Left and right come from
     the electrode grid (columns left/right of the middle); a left electrode without a
     mirrored partner, and a channel not on the grid, go with the rest (used only by the
-    whole-scalp kernel).
+    whole-scalp kernel). Channels without a mirrored pair keep the store's order with no
+    side (``eegnet``'s spatial filters span every electrode in any order; the plan refuses
+    ``tsception`` there, see :attr:`seedflow.models.ModelSpec.hemispheres`).
     """
     grid = grid_for(ch_names)
-    grid_placement(tuple(ch_names), grid)  # none on the grid is an error; logs the others
     pairs = mirrored_pairs(ch_names, grid)
     left, right = [i for i, _ in pairs], [j for _, j in pairs]
     rest = [i for i in range(len(ch_names)) if i not in left and i not in right]
@@ -202,6 +205,8 @@ def _arranged(values: np.ndarray, kind: str, ch_names) -> np.ndarray:
     """Per-window values (windows, channels, features) in the representation's layout."""
     if kind in ("grid", "grid_sequence", "psd_grid", "grid4d"):
         return to_grid(values, ch_names)
+    if kind == "channels_bands":
+        return values
     return values.reshape(len(values), -1)  # flat, sequence
 
 

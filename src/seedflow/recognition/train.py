@@ -75,6 +75,7 @@ class TrainSpec:
 
 # Axes of each representation normalised with their own training mean and variance.
 NORMALISED_AXES = {"grid": (1, 2, 3), "psd_grid": (1, 2, 3), "flat": (1,),
+                   "channels_bands": (1, 2),
                    "grid4d": (2, 3, 4), "sequence": (2,), "grid_sequence": (2, 3, 4),
                    "raw": (1,)}
 RAW_STATISTICS_WINDOWS = 2000  # raw windows read to estimate the per-electrode statistics

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 ARMS = ("feature_wgan_gp", "mixup")
 # Representations the feature GAN's single DE windows convert to (mixup works on any array).
-DE_REPRESENTATIONS = ("grid", "flat")
+DE_REPRESENTATIONS = ("grid", "flat", "channels_bands")
 
 
 @dataclass
@@ -80,13 +80,15 @@ def check(config: dict) -> None:
         raise SeedflowError(
             f"config key synthesis.augmentation.model: '{name}' reads "
             f"'{spec.representation}' inputs; augmentation needs a model on single DE windows "
-            f"({', '.join(DE_REPRESENTATIONS)}), e.g. cnn4d, dnn, svm or logreg")
+            f"({', '.join(DE_REPRESENTATIONS)}), e.g. cnn4d, dgcnn, dnn, svm or logreg")
 
 
 def to_de(x: np.ndarray, representation: str, ch_names: list[str]) -> np.ndarray:
     """Model inputs of a DE representation -> DE (n, channels, bands)."""
     if representation == "flat":
         return x.reshape(len(x), len(ch_names), -1)
+    if representation == "channels_bands":
+        return x
     from seedflow.channels import grid_positions
 
     positions = grid_positions(ch_names)
@@ -99,6 +101,8 @@ def from_de(de: np.ndarray, representation: str, ch_names: list[str]) -> np.ndar
 
     if representation == "flat":
         return de.reshape(len(de), -1)
+    if representation == "channels_bands":
+        return de
     return to_grid(de, ch_names)
 
 
