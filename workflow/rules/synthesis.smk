@@ -19,7 +19,7 @@ rule signal_gan:
         fif=SYNTHETIC / "signal_gan" / "{group}" / "recording_eeg.fif",
     log:
         RESULTS / "logs" / "signal_gan" / "{group}.log",
-    threads: 2
+    threads: 1  # runs beside the recognition folds (one thread is ~25 % slower than two)
     resources:
         **GPU_RESOURCES,
     params:
