@@ -431,3 +431,42 @@ def test_quality_leaves_out_a_class_without_held_out_windows():
                                       folds=2, seed=0)
     assert sorted(result["classes"]) == ["a", "b"]
     assert 0 <= result["train_synthetic_test_real"]["accuracy"] <= 1
+
+
+def test_raw_window_measures_on_known_inputs():
+    """Sliced Wasserstein, Fréchet distance, DeLong AUC and the convolutional C2ST: the same
+    distribution gives baseline values, a shifted spectrum (more power, or power moved to
+    low frequencies) large ones."""
+    import scipy.signal
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+
+    def noise(n):
+        return rng.standard_normal((n, 64, 3)).astype(np.float32)
+
+    def low_passed(n):  # the same power, moved below a quarter of the band
+        x = scipy.signal.sosfiltfilt(scipy.signal.butter(4, 0.25, output="sos"), noise(n),
+                                     axis=1)
+        return (x / x.std()).astype(np.float32)
+
+    a, b, shifted = noise(200), noise(200), low_passed(200)
+    assert quality.sliced_wasserstein(a, a, seed=0) == 0
+    # Random projections of windows see power (the spectrum shifted up 0.3 decades), hardly
+    # its shape: the shape is the convolutional C2ST's part below.
+    same, far = (quality.sliced_wasserstein(a, other, seed=0) for other in (b, 2 * b))
+    assert far > 4 * same
+    e = rng.standard_normal((200, 4))
+    assert quality.frechet_distance(e, e) == pytest.approx(0, abs=1e-6)
+    assert quality.frechet_distance(e, e + 1.0) == pytest.approx(4.0, abs=1e-6)
+    y, scores = np.repeat([0, 1], 50), rng.standard_normal(100) + np.repeat([0, 1], 50)
+    auc, low, high = quality.delong_auc(y, scores)
+    assert auc == pytest.approx(roc_auc_score(y, scores)) and low < auc < high
+    # The recognition model learns (on other windows) to tell white from low-passed noise.
+    measures = quality.ConvMeasures(np.concatenate([noise(100), low_passed(100)]),
+                                    np.repeat(np.arange(2, dtype=np.int32), 100), 2, seed=0,
+                                    epochs=20)
+    same, far = measures(a, b, 3, 0), measures(a, shifted, 3, 0)
+    assert same["conv_c2st_ci95"][0] < 0.5 + 0.1 and same["conv_c2st_auc"] < 0.7, same
+    assert far["conv_c2st_auc"] > 0.9 and far["conv_c2st_ci95"][0] > 0.8, far
+    assert far["frechet_distance"] > 5 * same["frechet_distance"], (same, far)

@@ -184,14 +184,17 @@ class _Net:
         self.model.compile(keras.optimizers.Adam(3e-3), loss)
         self.model.optimizer.build(self.model.trainable_variables)
         self.initial = self.model.get_weights()
+        # Its learning rate is one of them: restored, not zeroed.
+        self.initial_optimizer = [keras.ops.convert_to_numpy(v.value)
+                                  for v in self.model.optimizer.variables]
         self.epochs = epochs
 
     def fit(self, x, y, seed: int) -> "_Net":
         import keras
 
         self.model.set_weights(self.initial)
-        for v in self.model.optimizer.variables:
-            v.assign(np.zeros(v.shape, dtype=v.dtype))
+        for v, value in zip(self.model.optimizer.variables, self.initial_optimizer):
+            v.assign(value)
         keras.utils.set_random_seed(seed)
         self.model.fit(x, y, epochs=self.epochs, batch_size=32, verbose=0, shuffle=True)
         return self
