@@ -34,7 +34,7 @@ from specs import feature_gan_spec
 
 SETTINGS = {"seed": 0, "window_seconds": 1.0, "windows_per_trial": 4, "latent_dim": 16,
             "steps": 4, "checkpoint_every": 2, "batch_size": 8, "samples_per_class": 5,
-            "critic_width": 16, "quality_folds": 2, "export_windows_per_trial": 2,
+            "critic_width": 16, "quality_folds": 2, "export_windows_per_trial": 2, "sfreq": None,
             "feature_gan": {"n_critic": 2, "gradient_penalty": 10.0, "learning_rate": 2e-4,
                             "epochs": 2, "batch_size": 8, "latent_dim": 16}}
 GRID = (3, 3, 2)  # a small DE grid for the feature WGAN-GP's training-loop tests
@@ -101,7 +101,7 @@ def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_st
     losses = (tmp_path / "losses.csv").read_text().splitlines()
     assert losses[0].split(",")[0] == "step" and len(losses) == 3  # 2 chunks of 2 steps
     samples = zarr.open_group(tmp_path / "samples.zarr", mode="r")
-    assert samples["windows"].shape == (15, 62, 100)  # 1 s at synthesis.sfreq 100 Hz
+    assert samples["windows"].shape == (15, 62, 200)  # 1 s at the recording's 200 Hz
     assert samples["label"][:].tolist() == [0] * 5 + [1] * 5 + [2] * 5
     assert json.loads((tmp_path / "quality.json").read_text()) == quality
     assert quality["train_synthetic_test_real"]["n_test_windows"] == 12
@@ -112,6 +112,10 @@ def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_st
             assert len(q["band_log_power_per_channel"]) == 62
             assert 0 <= q["psd_shape"] <= 1 and 0 <= q["c2st_auc"] <= 1
             assert np.isfinite(q["band_log_power"]) and np.isfinite(q["channel_correlation"])
+            low, high = q["conv_c2st_ci95"]
+            assert 0 <= low <= q["conv_c2st_auc"] <= high <= 1
+            assert q["sliced_wasserstein"] > 0 and q["frechet_distance"] > 0
+        assert quality["classes"][name]["real_vs_heldout"]["frechet_ratio"] == 1
     # The exported recording is an ingest store the feature stage reads as any session.
     store = IngestStore.open(tmp_path / "recording.zarr")
     assert store.labels == [0, 0, 0, 1, 1, 1, 2, 2, 2] and store.attrs["dataset"] == "synthetic"
