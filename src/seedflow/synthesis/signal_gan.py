@@ -34,6 +34,8 @@ from seedflow.synthesis.training import SpectralGanSpec, fingerprint, train_spec
 
 log = logging.getLogger(__name__)
 
+FRECHET_CROPS = 1200  # training crops the Fréchet distance's embedding network learns from
+
 
 @dataclass(frozen=True)
 class SignalGanSpec:
@@ -221,7 +223,10 @@ def run(*, ingest: list[Path], out_dir: Path, spec: SignalGanSpec, checkpoint: P
         source=out_dir / "generator.keras",
         attrs={"subject": f"synthetic-{group}", "session": "1", "dataset": "synthetic"})
 
-    networks = quality.ConvMeasures(x, y, n_classes, spec.gan.seed)
+    # The embedding network learns from fresh crops of the training trials, not from the
+    # real reference windows: fitted to those, it embeds them apart from any other window.
+    fit_x, fit_y = crops.batch(np.random.default_rng([spec.gan.seed, 13]), FRECHET_CROPS)
+    networks = quality.ConvMeasures(crops.to_volts(fit_x), fit_y, n_classes, spec.gan.seed)
     distance = partial(quality.signal_distances, sfreq=meta["sfreq"], bands=spec.bands,
                        networks=networks)
     result = quality.report(
