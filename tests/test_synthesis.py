@@ -346,7 +346,7 @@ def test_signal_gan_on_a_planted_dataset_meets_loosened_targets(tmp_path):
         x = [w for i in indices for w in np.split(trials[i], 30)]
         return np.stack(x), np.repeat([labels[i] for i in indices], 30).astype(np.int32)
 
-    (xh, yh), (xr, yr) = windows(heldout), windows(train)
+    xh, yh = windows(heldout)
     for k in range(3):
         got = quality.signal_distances(fake[fake_labels == k], xh[yh == k], 3, 0,
                                        sfreq=100.0, bands=BANDS)
