@@ -191,8 +191,8 @@ def _load_checkpoint(path: Path, trainer: WGANGP, fingerprint: str, epochs: int)
         metadata, groups = checkpoints.read(path)
         epoch, history = int(metadata["epoch"]), metadata["history"]
         if metadata["fingerprint"] != fingerprint or epoch >= epochs:
-            log.warning("%s: checkpoint of other data, settings or more epochs: starting "
-                        "afresh", path)
+            log.warning("%s: checkpoint of other data, settings or more epochs or chunks: "
+                        "starting afresh", path)
             return None
         if len(history) != epoch + 1:
             raise checkpoints.CheckpointError(f"{len(history)} epochs of history after "
@@ -204,7 +204,8 @@ def _load_checkpoint(path: Path, trainer: WGANGP, fingerprint: str, epochs: int)
         checkpoints.discard(path, error)
         return None
     checkpoints.assign(variables, arrays)
-    log.info("resuming from %s after epoch %d", path, epoch + 1)
+    log.info("resuming from %s after %d epochs (feature GAN) or chunks of steps (signal GAN)",
+             path, epoch + 1)
     return epoch + 1, history
 
 
