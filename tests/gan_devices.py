@@ -1,4 +1,4 @@
-"""One WGAN-GP training step from given weights on given devices (run in a subprocess by
+"""One feature WGAN-GP training step from given weights on given devices (run in a subprocess by
 test_synthesis.py: the Keras backend and the device count are fixed per process).
 
 usage: python gan_devices.py <devices> <initial weights .npz or 'new'> <out .npz> <checkpoint>
@@ -29,15 +29,16 @@ from seedflow.synthesis import training  # noqa: E402
 backend.seed_everything(0)
 devices = backend.data_parallel(n_devices, "synthesis.devices")
 with devices.scope():
-    trainer = networks.WGANGP(networks.build_generator(4, 2, 16, 3, width=8),
-                         networks.build_critic(16, 3, 2, width=8), 4, n_critic=1)
+    trainer = networks.WGANGP(networks.build_feature_generator(4, 2, (3, 3, 2), width=8),
+                              networks.build_feature_critic((3, 3, 2), 2, width=8), 4,
+                              n_critic=1)
 if initial != "new":
     with np.load(initial) as saved:
         for i, variable in enumerate(trainer.variables()):
             variable.assign(saved[f"v{i}"])
 before = [keras.ops.convert_to_numpy(v.value) for v in trainer.variables()]
 rng = np.random.default_rng(1)
-x = rng.standard_normal((8, 16, 3)).astype(np.float32)
+x = rng.standard_normal((8, 3, 3, 2)).astype(np.float32)
 y = np.array([0, 1] * 4, dtype=np.int32)
 history = training.train(trainer, devices, x, y, epochs=1, batch_size=8, seed=0,
                              checkpoint=Path(checkpoint), fingerprint="test")

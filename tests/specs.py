@@ -17,7 +17,7 @@ from seedflow.recognition.train import TrainSpec
 from seedflow.synthesis.feature_gan import FeatureGanSpec
 from seedflow.synthesis.mixup import MixupSpec
 from seedflow.synthesis.signal_gan import SignalGanSpec
-from seedflow.synthesis.training import GanSpec
+from seedflow.synthesis.training import GanSpec, SpectralGanSpec
 
 DEFAULTS = seedflow_config.load(REPO / "config" / "config.yaml")
 BANDS = DEFAULTS["features"]["bands"]  # the features stage's default bands
@@ -37,9 +37,14 @@ def stacking_spec(settings: dict) -> StackingSpec:
     return StackingSpec.from_config(config_with(recognition=settings))
 
 
-def gan_spec(settings: dict, *, feature_level: bool = False) -> GanSpec:
-    """``settings`` over the default ``synthesis`` section."""
-    return GanSpec.from_config(config_with(synthesis=settings), feature_level=feature_level)
+def gan_spec(settings: dict) -> GanSpec:
+    """The feature GAN's spec, ``settings`` over the default ``synthesis`` section."""
+    return GanSpec.from_config(config_with(synthesis=settings))
+
+
+def spectral_gan_spec(settings: dict) -> SpectralGanSpec:
+    """The signal GAN's spec, ``settings`` over the default ``synthesis`` section."""
+    return SpectralGanSpec.from_config(config_with(synthesis=settings))
 
 
 def signal_gan_spec(settings: dict, recognition: dict | None = None,

@@ -20,9 +20,10 @@ from specs import protocol_spec
 
 RECOGNITION = {"seed": 0, "train_trials": 3, "learning_rate": 1e-3, "epochs": 1,
                "batch_size": 32}
-SYNTHESIS = {"seed": 0, "n_critic": 2, "gradient_penalty": 10.0, "learning_rate": 1e-3,
-             "beta_1": 0.0, "beta_2": 0.9, "devices": 1, "mixup": {"alpha": 0.4},
-             "feature_gan": {"epochs": 2, "batch_size": 32, "latent_dim": 8},
+SYNTHESIS = {"seed": 0, "devices": 1, "mixup": {"alpha": 0.4},
+             "feature_gan": {"epochs": 2, "batch_size": 32, "latent_dim": 8, "n_critic": 2,
+                             "gradient_penalty": 10.0, "learning_rate": 1e-3, "beta_1": 0.0,
+                             "beta_2": 0.9},
              "augmentation": {"model": "logreg", "ratio": 0.5}}
 
 

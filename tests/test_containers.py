@@ -120,7 +120,7 @@ def test_tiny_workflow_runs_inside_the_image(docker_env, image, tmp_path):
     results = tmp_path / "results"
     records = {r["model"]: r for r in
                json.loads((results / "summary" / "metrics.json").read_text())}
-    assert records.keys() == {"cnn4d", "wgan_gp"}
+    assert records.keys() == {"cnn4d", "signal_gan"}
     assert records["cnn4d"]["n_folds"] == 1 and 0 <= records["cnn4d"]["accuracy_mean"] <= 1
     assert "Software versions" in (results / "summary" / "report.html").read_text()
     assert (results / "reports" / "sub-1.html").is_file()

@@ -193,11 +193,15 @@ def test_feature_synthesis_imputes_what_it_can_and_counts_what_it_leaves_out(nan
 
 
 def test_gan_never_draws_a_window_with_nan(all_nan):
-    from seedflow.synthesis.signal_gan import real_windows
+    from seedflow.synthesis.signal_gan import Crops, real_windows
 
-    windows, _ = real_windows([all_nan.ingest], 9, 2.0, 5, seed=0)
+    windows, meta, (trials, labels) = real_windows([all_nan.ingest], 9, 2.0, 5, seed=0)
     assert all(np.isfinite(x).all() for x, _ in windows.values())
     assert len(windows["train"][1]) == 8 * 5 and len(windows["heldout"][1]) == 5 * 5
+    # The GAN's crops: from the 9 training trials only, never from the all-NaN one.
+    crops = Crops(trials, labels, int(2.0 * meta["sfreq"]))
+    assert len(trials) == 9 and sum(len(s) > 0 for s in crops.starts) == 8
+    assert np.isfinite(crops.batch(np.random.default_rng(0), 500)[0]).all()
 
 
 def test_subject_report_builds_with_an_all_nan_trial_and_every_channel_bad(tmp_path):

@@ -31,7 +31,7 @@ SYNTHESIS = {"seed": 0, "n_critic": 1, "epochs": 1, "batch_size": 8, "width": 8,
              "mixup": {"alpha": 0.4},
              "feature_gan": {"epochs": 1, "batch_size": 16, "latent_dim": 8},
              "augmentation": {"model": "logreg", "ratio": 0.5, "curve": {
-                 "arms": ["real", "signal_wgan_gp", "mixup", "ft_surrogate",
+                 "arms": ["real", "signal_gan", "mixup", "ft_surrogate",
                           "frequency_shift"]}}}
 
 

@@ -15,6 +15,7 @@ from seedflow.features import extraction
 from seedflow.synthesis import networks
 from seedflow.synthesis import training
 from seedflow.synthesis import signal_gan
+from seedflow.synthesis import spectral
 from seedflow.synthesis import export as synthetic_export
 from seedflow.synthesis import mixup
 from seedflow.synthesis import quality
@@ -28,21 +29,40 @@ from conftest import simulation_spec
 from specs import signal_gan_spec
 from specs import mixup_spec
 from specs import gan_spec
+from specs import spectral_gan_spec
 from specs import feature_gan_spec
 
 SETTINGS = {"seed": 0, "window_seconds": 1.0, "windows_per_trial": 4, "latent_dim": 16,
-            "n_critic": 2, "gradient_penalty": 10.0, "learning_rate": 2e-4, "epochs": 2,
-            "batch_size": 8, "samples_per_class": 5, "width": 16, "quality_folds": 2,
-            "export_windows_per_trial": 2}
+            "steps": 4, "checkpoint_every": 2, "batch_size": 8, "samples_per_class": 5,
+            "critic_width": 16, "quality_folds": 2, "export_windows_per_trial": 2, "sfreq": None,
+            "feature_gan": {"n_critic": 2, "gradient_penalty": 10.0, "learning_rate": 2e-4,
+                            "epochs": 2, "batch_size": 8, "latent_dim": 16}}
+GRID = (3, 3, 2)  # a small DE grid for the feature WGAN-GP's training-loop tests
 
 
-def test_generator_and_critic_shapes():
+def feature_networks():
+    return (networks.build_feature_generator(4, 2, GRID, width=4),
+            networks.build_feature_critic(GRID, 2, width=4))
+
+
+def test_generator_and_critic_shapes(tmp_path):
+    import keras
     from keras import ops
 
     labels = ops.convert_to_tensor(np.array([0, 1, 2, 0], "int32"))
-    x = networks.build_generator(16, 3, 400, 62)([ops.zeros((4, 16)), labels])
-    assert tuple(x.shape) == (4, 400, 62)
-    assert tuple(networks.build_critic(400, 62, 3)([x, labels]).shape) == (4, 1)
+    generator = spectral.build_generator(200, 62, 3, 100.0, latent_dim=16)
+    noise = ops.zeros((4,) + tuple(generator.inputs[2].shape[1:]))
+    x = generator([ops.zeros((4, 16)), labels, noise])
+    assert tuple(x.shape) == (4, 200, 62)
+    critic = spectral.build_critic(200, 62, 3, 100.0, hidden=16)
+    assert tuple(critic([x, labels]).shape) == (4, 1)
+    # Both load back from .keras files (custom layers registered) and compute the same.
+    for model, inputs in ((generator, [ops.ones((4, 16)), labels, noise + 1.0]),
+                          (critic, [x + 1.0, labels])):
+        model.save(tmp_path / "model.keras")
+        again = keras.saving.load_model(tmp_path / "model.keras")
+        np.testing.assert_allclose(ops.convert_to_numpy(again(inputs)),
+                                   ops.convert_to_numpy(model(inputs)), rtol=1e-5, atol=1e-5)
     grid = networks.build_feature_generator(8, 3, (9, 9, 5))([ops.zeros((4, 8)), labels])
     assert tuple(grid.shape) == (4, 9, 9, 5)
     assert tuple(networks.build_feature_critic((9, 9, 5), 3)([grid, labels]).shape) == (4, 1)
@@ -51,11 +71,11 @@ def test_generator_and_critic_shapes():
 def test_gradient_penalty_matches_finite_differences():
     import keras
 
-    critic = networks.build_critic(16, 3, 2, width=8)
-    trainer = networks.WGANGP(networks.build_generator(4, 2, 16, 3, width=8), critic, 4)
+    generator, critic = feature_networks()
+    trainer = networks.WGANGP(generator, critic, 4)
     rng = np.random.default_rng(0)
-    real = rng.standard_normal((1, 16, 3))
-    fake = rng.standard_normal((1, 16, 3))
+    real = rng.standard_normal((1,) + GRID)
+    fake = rng.standard_normal((1,) + GRID)
     labels = np.array([1], "int32")
     alpha = 0.3
     as_tensor = keras.ops.convert_to_tensor
@@ -79,9 +99,9 @@ def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_st
                              checkpoint=tmp_path / "checkpoint.npz", group="pooled")
     assert (tmp_path / "generator.keras").is_file()
     losses = (tmp_path / "losses.csv").read_text().splitlines()
-    assert losses[0].split(",")[0] == "epoch" and len(losses) == 3
+    assert losses[0].split(",")[0] == "step" and len(losses) == 3  # 2 chunks of 2 steps
     samples = zarr.open_group(tmp_path / "samples.zarr", mode="r")
-    assert samples["windows"].shape == (15, 62, 200)
+    assert samples["windows"].shape == (15, 62, 200)  # 1 s at the recording's 200 Hz
     assert samples["label"][:].tolist() == [0] * 5 + [1] * 5 + [2] * 5
     assert json.loads((tmp_path / "quality.json").read_text()) == quality
     assert quality["train_synthetic_test_real"]["n_test_windows"] == 12
@@ -92,6 +112,10 @@ def test_run_writes_generator_samples_quality_and_recording(tmp_path, session_st
             assert len(q["band_log_power_per_channel"]) == 62
             assert 0 <= q["psd_shape"] <= 1 and 0 <= q["c2st_auc"] <= 1
             assert np.isfinite(q["band_log_power"]) and np.isfinite(q["channel_correlation"])
+            low, high = q["conv_c2st_ci95"]
+            assert 0 <= low <= q["conv_c2st_auc"] <= high <= 1
+            assert q["sliced_wasserstein"] > 0 and q["frechet_distance"] > 0
+        assert quality["classes"][name]["real_vs_heldout"]["frechet_ratio"] == 1
     # The exported recording is an ingest store the feature stage reads as any session.
     store = IngestStore.open(tmp_path / "recording.zarr")
     assert store.labels == [0, 0, 0, 1, 1, 1, 2, 2, 2] and store.attrs["dataset"] == "synthetic"
@@ -138,20 +162,21 @@ def test_lower_rate_only_by_anti_aliased_resampling():
 
 
 def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatch):
+    """Feature GAN (WGAN-GP, epochs): killed after its 2nd epoch and resumed, it ends with
+    every weight and loss of an uninterrupted run."""
     import keras
 
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((16, 16, 3)).astype(np.float32)
+    x = rng.standard_normal((16,) + GRID).astype(np.float32)
     y = np.array([0, 1] * 8, dtype=np.int32)
-    settings = {**SETTINGS, "latent_dim": 4, "epochs": 3}
-
-    def build():
-        return networks.build_generator(4, 2, 16, 3, width=8), networks.build_critic(16, 3, 2, width=8)
+    settings = {**SETTINGS, "feature_gan": {**SETTINGS["feature_gan"], "latent_dim": 4,
+                                            "epochs": 3}}
 
     def weights(trainer):
         return [keras.ops.convert_to_numpy(v.value) for v in trainer.variables()]
 
-    full, history = training.train_gan(x, y, gan_spec(settings), build, tmp_path / "full.npz")
+    full, history = training.train_gan(x, y, gan_spec(settings), feature_networks,
+                                       tmp_path / "full.npz")
     save = training._save_checkpoint
 
     def save_then_die(path, trainer, epoch, *args):
@@ -161,9 +186,9 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatc
 
     monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
     with pytest.raises(KeyboardInterrupt):
-        training.train_gan(x, y, gan_spec(settings), build, tmp_path / "killed.npz")
+        training.train_gan(x, y, gan_spec(settings), feature_networks, tmp_path / "killed.npz")
     monkeypatch.setattr(training, "_save_checkpoint", save)
-    resumed, resumed_history = training.train_gan(x, y, gan_spec(settings), build,
+    resumed, resumed_history = training.train_gan(x, y, gan_spec(settings), feature_networks,
                                                    tmp_path / "killed.npz")
     assert resumed_history == history and len(history) == 3
     for a, b in zip(weights(resumed), weights(full)):
@@ -176,20 +201,75 @@ def test_resume_after_a_kill_gives_the_uninterrupted_result(tmp_path, monkeypatc
     assert training._load_checkpoint(checkpoint, resumed, same, 4) == (3, history)
 
 
+def small_crops(n_times=100, seed=0):
+    """Crops of 6 random 3-channel trials (2 classes), one with a stretch of NaN."""
+    rng = np.random.default_rng(seed)
+    trials = [rng.standard_normal((400, 3)).astype(np.float32) for _ in range(6)]
+    trials[2][150:170] = np.nan
+    return signal_gan.Crops(trials, [0, 1] * 3, n_times)
+
+
+def test_signal_gan_resumes_after_a_kill_to_the_uninterrupted_samples(tmp_path, monkeypatch):
+    """Signal GAN (steps in chunks): killed after its 2nd checkpoint and resumed, it ends with
+    every weight (both networks, optimisers, EMA generator, feature-matching error), loss
+    and sample of an uninterrupted run, bit for bit."""
+    import keras
+
+    spec = spectral_gan_spec({**SETTINGS, "latent_dim": 4, "steps": 6, "critic_width": 8})
+
+    def run(checkpoint):
+        gan, history = signal_gan.train(small_crops(), 2, 50.0, spec, checkpoint)
+        samples = gan.generate(np.array([0, 1, 1]), np.random.default_rng(1))
+        return gan, history, samples
+
+    full, history, samples = run(tmp_path / "full.npz")
+    assert [r["step"] for r in history] == [2, 4, 6]
+    save = training._save_checkpoint
+
+    def save_then_die(path, gan, chunk, *args):
+        save(path, gan, chunk, *args)
+        if chunk == 1:
+            raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(training, "_save_checkpoint", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "killed.npz")
+    monkeypatch.setattr(training, "_save_checkpoint", save)
+    resumed, resumed_history, resumed_samples = run(tmp_path / "killed.npz")
+    assert resumed_history == history
+    variables = full.variables()
+    assert any(v.path.startswith("ema") for v in variables) and variables[-1] is full.fm_error
+    assert np.abs(keras.ops.convert_to_numpy(full.fm_error.value)).sum() > 0
+    for a, b in zip(resumed.variables(), variables):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a.value),
+                                      keras.ops.convert_to_numpy(b.value))
+    np.testing.assert_array_equal(resumed_samples, samples)
+
+
+def test_crops_come_from_every_complete_window_and_never_hold_nan():
+    crops = small_crops(n_times=100)
+    # 6 trials of 400 samples: 301 windows each, less the 119 that touch the NaN stretch.
+    assert crops.cumulative[-1] == 6 * 301 - 119
+    x, y = crops.batch(np.random.default_rng(0), 5000)
+    assert x.shape == (5000, 100, 3) and np.isfinite(x).all()
+    assert set(y.tolist()) == {0, 1}
+    np.testing.assert_allclose(x.mean(axis=(0, 1)), 0, atol=0.05)  # standardised
+    with pytest.raises(SeedflowError, match="no training trial"):
+        signal_gan.Crops([np.full((50, 3), np.nan, np.float32)], [0], 20)
+
+
 @pytest.mark.parametrize("damage", ["truncated", "overwritten"])
 def test_a_damaged_checkpoint_is_discarded_and_training_starts_afresh(tmp_path, damage,
                                                                      caplog):
     import keras
 
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((16, 16, 3)).astype(np.float32)
+    x = rng.standard_normal((16,) + GRID).astype(np.float32)
     y = np.array([0, 1] * 8, dtype=np.int32)
-    settings = {**SETTINGS, "latent_dim": 4, "epochs": 2}
+    settings = {**SETTINGS, "feature_gan": {**SETTINGS["feature_gan"], "latent_dim": 4}}
 
-    def build():
-        return networks.build_generator(4, 2, 16, 3, width=8), networks.build_critic(16, 3, 2, width=8)
-
-    full, history = training.train_gan(x, y, gan_spec(settings), build, tmp_path / "full.npz")
+    full, history = training.train_gan(x, y, gan_spec(settings), feature_networks,
+                                       tmp_path / "full.npz")
     checkpoint = tmp_path / "full.npz"  # a whole checkpoint of the last epoch, damaged:
     data = bytearray(checkpoint.read_bytes())
     if damage == "truncated":
@@ -198,7 +278,8 @@ def test_a_damaged_checkpoint_is_discarded_and_training_starts_afresh(tmp_path, 
         data[len(data) // 2:len(data) // 2 + 256] = rng.bytes(256)
     checkpoint.write_bytes(bytes(data))
     with caplog.at_level("WARNING"):
-        again, again_history = training.train_gan(x, y, gan_spec(settings), build, checkpoint)
+        again, again_history = training.train_gan(x, y, gan_spec(settings), feature_networks,
+                                                  checkpoint)
     assert f"discarding checkpoint {checkpoint}: " in caplog.text
     assert again_history == history
     for a, b in zip(again.variables(), full.variables()):
@@ -213,10 +294,10 @@ def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_pat
     extraction.extract(ingest=session_store_path, out=tmp_path / "features.zarr", spec=feature_spec(bands=BANDS))
     data, attrs, _ = feature_gan.load_de([tmp_path / "features.zarr"], train_trials=3)
     x, y = data["train"]
-    settings = {**SETTINGS, "learning_rate": 1e-3,
-                "feature_gan": {"epochs": 40, "batch_size": 8, "latent_dim": 8}}
+    settings = {**SETTINGS, "feature_gan": {**SETTINGS["feature_gan"], "learning_rate": 1e-3,
+                                            "epochs": 40, "batch_size": 8, "latent_dim": 8}}
     trainer, scaler, _ = feature_gan.train_feature_gan(
-        x, y, attrs["ch_names"], 3, gan_spec(settings, feature_level=True),
+        x, y, attrs["ch_names"], 3, gan_spec(settings),
         tmp_path / "checkpoint.npz")
     fake, labels = feature_gan.synthesize(trainer, scaler, 3, 50, seed=3)
     real = np.concatenate([x, data["heldout"][0]])
@@ -228,54 +309,62 @@ def test_generator_asked_for_class_k_makes_examples_a_classifier_calls_k(tmp_pat
     assert scores["accuracy"] > 1 / 3 + 0.15, scores
 
 
-def test_signal_generator_asked_for_class_k_makes_windows_a_classifier_calls_k(tmp_path):
-    """Conditioning, on the signal WGAN-GP: simulated data with a strong class effect, on the
-    5 channels where the simulated classes differ (FZ theta, CZ delta, POZ alpha, T7 beta,
-    T8 gamma), 100 Hz, 1 s windows. A classifier trained on the real windows (logistic
-    regression on log band power) calls the windows generated for each class k "k" far more
-    often than chance. A generator that ignored its class could not pass: its windows for
-    every k would be called k with the same probabilities, which cannot all exceed 1/3."""
-    from scipy.stats import binomtest
-
+def planted_trials():
+    """Simulated trials with a strong class effect on the 5 channels where the simulated
+    classes differ (FZ theta, CZ delta, POZ alpha, T7 beta, T8 gamma), 100 Hz: 9 trials of
+    30 s, (time, channels) in volts, and their labels."""
     from seedflow.simulate import seed as simulate_seed
     from seedflow.channels import SEED_62
 
-    spec = simulation_spec(subjects=1, sessions=1, trials_per_session=9,
-                                   trial_seconds=30, sfreq=100.0, effect_size=4.0,
-                                   trial_signature=0.0, seed=3)
+    spec = simulation_spec(subjects=1, sessions=1, trials_per_session=9, trial_seconds=30,
+                           sfreq=100.0, effect_size=4.0, trial_signature=0.0, seed=3)
     simulator = SeedSimulator(spec, simulate_seed.EFFECTS)
     rows = [list(SEED_62).index(ch) for ch in ("FZ", "CZ", "POZ", "T7", "T8")]
-    windows, labels = [], []
-    for trial, label in enumerate(simulate_seed.trial_labels(spec.trials_per_session), start=1):
-        eeg = simulator.trial(1, 1, trial, label)[rows] * 1e-6
-        windows += [w.T for w in np.split(eeg, int(spec.trial_seconds), axis=1)]
-        labels += [label + 1] * int(spec.trial_seconds)
-    x, y = np.stack(windows).astype(np.float32), np.array(labels, dtype=np.int32)
-    mean, std = x.mean(axis=(0, 1), keepdims=True), x.std(axis=(0, 1), keepdims=True)
-    settings = {**SETTINGS, "epochs": 100, "batch_size": 32, "latent_dim": 16,
-                "learning_rate": 1e-3, "width": 32}
-    trainer, _ = training.train_gan(
-        (x - mean) / std, y, gan_spec(settings),
-        lambda: (networks.build_generator(16, 3, 100, 5, width=32),
-                 networks.build_critic(100, 5, 3, width=32)), tmp_path / "checkpoint.npz")
-    fake, fake_labels = training.sample(trainer, 3, 100, seed=1)
+    labels = [label + 1 for label in simulate_seed.trial_labels(spec.trials_per_session)]
+    trials = [np.ascontiguousarray((simulator.trial(1, 1, t, label - 1)[rows] * 1e-6).T)
+              .astype(np.float32) for t, label in enumerate(labels, start=1)]
+    return trials, labels
+
+
+def test_signal_gan_on_a_planted_dataset_meets_loosened_targets(tmp_path):
+    """The signal GAN trained on 2 trials per class of a strongly planted dataset: against
+    1-s windows of the held-out trial of each class, its windows meet loosened versions of
+    the issue's targets (band log power and PSD shape <= 0.2, channel correlation <= 0.15,
+    band-power C2ST <= 0.9; TSTR >= 0.6 with every class recalled >= 0.4). The WGAN-GP this
+    generator replaced fails them (band log power 0.3-0.5 decades after 100 epochs)."""
+    trials, labels = planted_trials()
+    heldout = [max(i for i in range(9) if labels[i] == k) for k in range(3)]  # the last
+    train = [i for i in range(9) if i not in heldout]
+    crops = signal_gan.Crops([trials[i] for i in train], [labels[i] for i in train], 100)
+    spec = spectral_gan_spec({**SETTINGS, "steps": 400, "checkpoint_every": 400,
+                              "batch_size": 32, "latent_dim": 16, "critic_width": 64})
+    gan, _ = signal_gan.train(crops, 3, 100.0, spec, tmp_path / "checkpoint.npz")
+    fake_labels = np.repeat(np.arange(3, dtype=np.int32), 60)
+    fake = crops.to_volts(gan.generate(fake_labels, np.random.default_rng(1)))
+
+    def windows(indices):
+        x = [w for i in indices for w in np.split(trials[i], 30)]
+        return np.stack(x), np.repeat([labels[i] for i in indices], 30).astype(np.int32)
+
+    xh, yh = windows(heldout)
+    for k in range(3):
+        got = quality.signal_distances(fake[fake_labels == k], xh[yh == k], 3, 0,
+                                       sfreq=100.0, bands=BANDS)
+        assert got["band_log_power"] <= 0.2 and got["psd_shape"] <= 0.2, (k, got)
+        assert got["channel_correlation"] <= 0.15 and got["c2st_auc"] <= 0.9, (k, got)
 
     def power(w):
-        return quality.band_log_power(w, spec.sfreq, BANDS)
+        return quality.band_log_power(w, 100.0, BANDS)
 
-    scores = quality.train_test(power(x), y, power(fake * std + mean), fake_labels, 3)
-    for k, recall in enumerate(scores["recall_per_class"]):
-        test = binomtest(round(recall * 100), 100, 1 / 3, alternative="greater")
-        # p < 1e-3 for every class at once: an unconditioned generator cannot do it (its
-        # three recalls sum to 1). Seeded, but the numbers move with TensorFlow's version:
-        # with TF 2.21 / Keras 3.15 the weakest class (neutral) is called so 52 times in 100.
-        assert test.pvalue < 1e-3, (k, scores["confusion_matrix"])
+    tstr = quality.train_test(power(fake), fake_labels, power(xh), yh, 3)
+    assert tstr["accuracy"] >= 0.6 and min(tstr["recall_per_class"]) >= 0.4, tstr
 
 
 def test_feature_gan_and_mixup(tmp_path, session_store_path):
     extraction.extract(ingest=session_store_path, out=tmp_path / "features.zarr", spec=feature_spec(bands=BANDS))
     settings = {**SETTINGS, "mixup": {"alpha": 0.4},
-                "feature_gan": {"epochs": 2, "latent_dim": 8, "samples_per_class": 20}}
+                "feature_gan": {**SETTINGS["feature_gan"], "latent_dim": 8, "batch_size": 64,
+                                "samples_per_class": 20}}
     results = [
         feature_gan.run(features=[tmp_path / "features.zarr"], out_dir=tmp_path / "fgan",
                         spec=feature_gan_spec(settings, {"train_trials": 3}),
@@ -346,3 +435,42 @@ def test_quality_leaves_out_a_class_without_held_out_windows():
                                       folds=2, seed=0)
     assert sorted(result["classes"]) == ["a", "b"]
     assert 0 <= result["train_synthetic_test_real"]["accuracy"] <= 1
+
+
+def test_raw_window_measures_on_known_inputs():
+    """Sliced Wasserstein, Fréchet distance, DeLong AUC and the convolutional C2ST: the same
+    distribution gives baseline values, a shifted spectrum (more power, or power moved to
+    low frequencies) large ones."""
+    import scipy.signal
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+
+    def noise(n):
+        return rng.standard_normal((n, 64, 3)).astype(np.float32)
+
+    def low_passed(n):  # the same power, moved below a quarter of the band
+        x = scipy.signal.sosfiltfilt(scipy.signal.butter(4, 0.25, output="sos"), noise(n),
+                                     axis=1)
+        return (x / x.std()).astype(np.float32)
+
+    a, b, shifted = noise(200), noise(200), low_passed(200)
+    assert quality.sliced_wasserstein(a, a, seed=0) == 0
+    # Random projections of windows see power (the spectrum shifted up 0.3 decades), hardly
+    # its shape: the shape is the convolutional C2ST's part below.
+    same, far = (quality.sliced_wasserstein(a, other, seed=0) for other in (b, 2 * b))
+    assert far > 4 * same
+    e = rng.standard_normal((200, 4))
+    assert quality.frechet_distance(e, e) == pytest.approx(0, abs=1e-6)
+    assert quality.frechet_distance(e, e + 1.0) == pytest.approx(4.0, abs=1e-6)
+    y, scores = np.repeat([0, 1], 50), rng.standard_normal(100) + np.repeat([0, 1], 50)
+    auc, low, high = quality.delong_auc(y, scores)
+    assert auc == pytest.approx(roc_auc_score(y, scores)) and low < auc < high
+    # The recognition model learns (on other windows) to tell white from low-passed noise.
+    measures = quality.ConvMeasures(np.concatenate([noise(100), low_passed(100)]),
+                                    np.repeat(np.arange(2, dtype=np.int32), 100), 2, seed=0,
+                                    epochs=20)
+    same, far = measures(a, b, 3, 0), measures(a, shifted, 3, 0)
+    assert same["conv_c2st_ci95"][0] < 0.5 + 0.1 and same["conv_c2st_auc"] < 0.7, same
+    assert far["conv_c2st_auc"] > 0.9 and far["conv_c2st_ci95"][0] > 0.8, far
+    assert far["frechet_distance"] > 5 * same["frechet_distance"], (same, far)

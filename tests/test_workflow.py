@@ -46,7 +46,7 @@ def test_tiny_run_end_to_end(tiny_run):
     record, *augmented = json.loads((results / "summary" / "metrics.json").read_text())
     synthetic = [r for r in augmented if r.get("kind") == "synthesis"]
     augmented = [r for r in augmented if r.get("kind") == "augmentation"]
-    assert [r["model"] for r in synthetic] == ["feature_wgan_gp", "mixup", "wgan_gp"]
+    assert [r["model"] for r in synthetic] == ["feature_wgan_gp", "mixup", "signal_gan"]
     # The augmentation experiment: cnn4d on real + synthetic windows of the same 2 folds.
     assert [(r["model"], r["augmentation"]) for r in augmented] == [
         ("cnn4d", "feature_wgan_gp"), ("cnn4d", "mixup")]

@@ -19,7 +19,7 @@ rule signal_gan:
         fif=SYNTHETIC / "signal_gan" / "{group}" / "recording_eeg.fif",
     log:
         RESULTS / "logs" / "signal_gan" / "{group}.log",
-    threads: 2
+    threads: 1  # so that it runs beside the recognition folds in the default run on 2 cores
     resources:
         **GPU_RESOURCES,
     params:

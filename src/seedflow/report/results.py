@@ -177,14 +177,17 @@ def quality_tables(quality: dict) -> tuple[list[list], list[list]]:
 
 
 def losses_figure(history: dict[str, np.ndarray]) -> plt.Figure:
-    """Every recorded GAN loss per epoch."""
+    """Every recorded GAN loss per epoch (the feature GAN) or per chunk of steps, at its last
+    step (the signal GAN)."""
     fig, ax = plt.subplots(figsize=(7, 3))
-    epochs = history.get("epoch", np.arange(len(next(iter(history.values()), [])))) + 1
+    unit = "step" if "step" in history else "epoch"
+    x = history.get(unit, np.arange(len(next(iter(history.values()), []))))
+    x = x if unit == "step" else x + 1
     for key, values in history.items():
-        if key != "epoch" and not key.startswith("val_") and np.isfinite(values).any():
-            ax.plot(epochs, values, "o-" if len(values) < 30 else "-", ms=3, label=key)
+        if key != unit and not key.startswith("val_") and np.isfinite(values).any():
+            ax.plot(x, values, "o-" if len(values) < 30 else "-", ms=3, label=key)
     ax.axhline(0, color="0.7", lw=0.5)
-    ax.set(xlabel="epoch", title="GAN training (per-epoch means)")
+    ax.set(xlabel=unit, title=f"GAN training (means per {'chunk of steps' if unit == 'step' else 'epoch'})")
     ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -66,7 +66,7 @@ class AugmentationSpec:
         mixup = arm == "mixup"
         return cls(arm, float(section["augmentation"]["ratio"]), section["seed"],
                    float(section["mixup"]["alpha"]) if mixup else None,
-                   None if mixup else GanSpec.from_config(config, feature_level=True))
+                   None if mixup else GanSpec.from_config(config))
 
 
 def check(config: dict) -> None:

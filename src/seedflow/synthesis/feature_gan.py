@@ -38,7 +38,7 @@ class FeatureGanSpec:
     @classmethod
     def from_config(cls, config: dict) -> "FeatureGanSpec":
         section = config["synthesis"]
-        return cls(GanSpec.from_config(config, feature_level=True),
+        return cls(GanSpec.from_config(config),
                    section["feature_gan"]["samples_per_class"], section["quality_folds"],
                    config["recognition"]["train_trials"])
 

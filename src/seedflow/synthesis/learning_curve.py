@@ -10,7 +10,7 @@ once per arm (:data:`ARMS`): on the subset alone (``real``) and on the subset pl
 windows made only from the subset's trials, ``ratio`` per real training window, balanced
 over classes:
 
-- ``signal_wgan_gp``: the signal GAN, trained afresh on every non-overlapping window of
+- ``signal_gan``: the signal GAN, trained afresh on random windows of
   ``synthesis.window_seconds`` of the subset's trials (the signal the features stage sees:
   after ``features.preprocessing``), sampled, and each synthetic window turned into DE as the
   features stage turns a trial of that length (:func:`de_of_signals`). The GAN is called
@@ -47,7 +47,7 @@ from seedflow.synthesis import signal_augmentation
 from seedflow.synthesis.curve_statistics import ALL
 from seedflow.synthesis.augmentation import (Augmentation, AugmentationSpec, Synthetic,
                                              from_de)
-from seedflow.synthesis.training import GanSpec
+from seedflow.synthesis.training import GanSpec, SpectralGanSpec
 
 if TYPE_CHECKING:  # annotations only: representations would pull in Keras
     from seedflow.recognition.protocols import Fold
@@ -56,9 +56,9 @@ if TYPE_CHECKING:  # annotations only: representations would pull in Keras
 
 log = logging.getLogger(__name__)
 
-ARMS = ("real", "signal_wgan_gp", "feature_wgan_gp", "mixup", "ft_surrogate",
+ARMS = ("real", "signal_gan", "feature_wgan_gp", "mixup", "ft_surrogate",
         "frequency_shift")
-SIGNAL_ARMS = ("signal_wgan_gp", *signal_augmentation.SIGNAL_AUGMENTATIONS)
+SIGNAL_ARMS = ("signal_gan", *signal_augmentation.SIGNAL_AUGMENTATIONS)
 KEY = "synthesis.augmentation.curve"
 
 
@@ -71,8 +71,8 @@ class CurveSpec:
     ratio: float
     alpha: float | None               # mixup
     feature_gan: GanSpec | None       # feature_wgan_gp
-    signal_gan: GanSpec | None        # signal_wgan_gp
-    window_seconds: float | None      # signal_wgan_gp: its windows
+    signal_gan: SpectralGanSpec | None  # signal_gan
+    window_seconds: float | None      # signal_gan: its windows
     phase_noise_magnitude: float | None  # ft_surrogate
     max_shift: float | None           # frequency_shift
     features: FeatureSpec | None      # the signal arms' DE
@@ -90,10 +90,9 @@ class CurveSpec:
         return cls(
             arms, float(section["augmentation"]["ratio"]),
             float(section["mixup"]["alpha"]) if "mixup" in on else None,
-            GanSpec.from_config(config, feature_level=True)
-            if "feature_wgan_gp" in on else None,
-            GanSpec.from_config(config) if "signal_wgan_gp" in on else None,
-            float(section["window_seconds"]) if "signal_wgan_gp" in on else None,
+            GanSpec.from_config(config) if "feature_wgan_gp" in on else None,
+            SpectralGanSpec.from_config(config) if "signal_gan" in on else None,
+            float(section["window_seconds"]) if "signal_gan" in on else None,
             float(curve["ft_surrogate"]["phase_noise_magnitude"])
             if "ft_surrogate" in on else None,
             float(curve["frequency_shift"]["max_shift"]) if "frequency_shift" in on else None,
@@ -257,30 +256,24 @@ def de_of_signals(segments: np.ndarray, sfreq: float, spec: FeatureSpec) -> np.n
 _KERNELS: dict = {}
 
 
-def train_and_sample(windows: np.ndarray, labels: np.ndarray, sfreq: float, spec: GanSpec,
-                     n_per_class: int, seed: int, checkpoint: Path):
-    """The one call into the signal GAN: train it on ``windows`` (n, time, channels; volts)
-    of classes ``labels`` (0..K-1, every class present) and return ``n_per_class``
-    synthetic windows of each class in volts (n, time, channels) with their labels.
-
-    ``sfreq``: the windows' rate (for generators that need it); ``checkpoint``: where
-    training may checkpoint (resumed by a rerun of the same job)."""
-    from seedflow.synthesis import networks
-    from seedflow.synthesis.training import sample, train_gan
+def train_and_sample(trials: list[np.ndarray], labels: np.ndarray, sfreq: float,
+                     n_times: int, spec: SpectralGanSpec, n_per_class: int, seed: int,
+                     checkpoint: Path):
+    """The one call into the signal GAN: train it on random windows of ``n_times`` samples
+    of ``trials`` ((channels, time) in volts, classes ``labels`` 0..K-1, every class
+    present) at ``sfreq`` Hz and return ``n_per_class`` synthetic windows of each class in
+    volts (n, time, channels) with their labels. ``checkpoint``: where training
+    checkpoints (resumed by a rerun of the same job)."""
+    from seedflow.synthesis import signal_gan
 
     n_classes = int(labels.max()) + 1
-    mean = windows.mean(axis=(0, 1), keepdims=True)
-    std = windows.std(axis=(0, 1), keepdims=True) + 1e-12
     spec = dataclasses.replace(spec, seed=seed)
-    n_times, n_channels = windows.shape[1:]
-    trainer, _ = train_gan(
-        (windows - mean) / std, labels, spec,
-        lambda: (networks.build_generator(spec.latent_dim, n_classes, n_times, n_channels,
-                                          spec.width),
-                 networks.build_critic(n_times, n_channels, n_classes, spec.width)),
-        checkpoint)
-    fake, fake_labels = sample(trainer, n_classes, n_per_class, seed)
-    return (np.asarray(fake) * std + mean).astype(np.float32), fake_labels
+    crops = signal_gan.Crops([np.ascontiguousarray(t.T) for t in trials], labels.tolist(),
+                             n_times)
+    gan, _ = signal_gan.train(crops, n_classes, sfreq, spec, checkpoint)
+    fake_labels = np.repeat(np.arange(n_classes, dtype=np.int32), n_per_class)
+    fake = gan.generate(fake_labels, np.random.default_rng([seed, 1]))
+    return crops.to_volts(fake), fake_labels
 
 
 @dataclass(frozen=True)
@@ -290,7 +283,7 @@ class SignalArmSpec:
     arm: str
     ratio: float
     seed: int
-    gan: GanSpec | None
+    gan: SpectralGanSpec | None
     window_seconds: float | None
     phase_noise_magnitude: float | None
     max_shift: float | None
@@ -323,7 +316,7 @@ class SignalArm:
             raise SeedflowError(f"{spec.arm}: no training trial of class(es) "
                                 f"{[train.class_names[k] for k in missing]} without "
                                 f"non-finite samples (left out: {left_out})")
-        if spec.arm == "signal_wgan_gp":
+        if spec.arm == "signal_gan":
             de, fake_labels, extra = self._gan(signals, labels, sfreq, per_class)
         else:
             de, fake_labels, extra = self._transformed(signals, labels, sfreq, per_class)
@@ -350,21 +343,16 @@ class SignalArm:
     def _gan(self, signals, labels, sfreq, per_class):
         spec = self.spec
         win = int(round(spec.window_seconds * sfreq))
-        windows, window_labels = [], []
-        for x, label in zip(signals, labels):
-            for start in range(0, x.shape[1] - win + 1, win):
-                windows.append(x[:, start:start + win].T)
-                window_labels.append(label)
-        if not windows:
+        if win > min(x.shape[1] for x in signals):
             raise SeedflowError(f"config key synthesis.window_seconds: "
                                 f"{spec.window_seconds} s windows do not fit the trials")
-        de_per_window = de_of_signals(np.stack(windows[:1]).transpose(0, 2, 1), sfreq,
+        de_per_window = de_of_signals(signals[0][None, :, :win], sfreq,
                                       spec.features).shape[1]
         if de_per_window == 0:
             raise SeedflowError("config key synthesis.window_seconds: the GAN's windows "
                                 "are shorter than features.window_seconds")
         fake, fake_labels = train_and_sample(
-            np.stack(windows), np.array(window_labels, dtype=np.int32), sfreq, spec.gan,
+            list(signals), np.asarray(labels, dtype=np.int32), sfreq, win, spec.gan,
             math.ceil(per_class / de_per_window), spec.seed, self.checkpoint)
         de = de_of_signals(fake.transpose(0, 2, 1), sfreq, spec.features)
         rows = np.repeat(fake_labels, de_per_window)
@@ -372,7 +360,7 @@ class SignalArm:
         keep = np.concatenate([np.flatnonzero(rows == k)[:per_class]
                                for k in np.unique(rows)])
         return de[keep], rows[keep].astype(np.int32), {
-            "n_generator_windows": len(windows)}
+            "n_generator_trials": len(signals)}
 
     def _transformed(self, signals, labels, sfreq, per_class):
         spec = self.spec
@@ -404,8 +392,8 @@ def arm_augmentation(arm: str, spec: CurveSpec, seed: int, sessions: list[Sessio
                                              spec.feature_gan if arm != "mixup" else None),
                             checkpoint)
     return SignalArm(SignalArmSpec(arm, spec.ratio, seed,
-                                   spec.signal_gan if arm == "signal_wgan_gp" else None,
-                                   spec.window_seconds if arm == "signal_wgan_gp" else None,
+                                   spec.signal_gan if arm == "signal_gan" else None,
+                                   spec.window_seconds if arm == "signal_gan" else None,
                                    spec.phase_noise_magnitude if arm == "ft_surrogate"
                                    else None,
                                    spec.max_shift if arm == "frequency_shift" else None,

@@ -1,62 +1,22 @@
-"""A class-conditional Wasserstein GAN with gradient penalty (WGAN-GP, Gulrajani et al. 2017).
+"""The feature-level GAN: a class-conditional Wasserstein GAN with gradient penalty
+(WGAN-GP, Gulrajani et al. 2017) on the DE grid (9, 9, bands), as in BCGAN. (The signal-level
+GAN is :mod:`seedflow.synthesis.spectral`.)
 
-Generators and critics are backend-agnostic Keras 3: one pair for multichannel windows
-(time, channels) and one for the DE grid (9, 9, bands), as in BCGAN. The adversarial update
-needs gradients with respect to the critic's *input* (the penalty), which Keras 3 exposes
-only through each backend's autodiff, so :class:`WGANGP` has one train step for TensorFlow
-(``tf.GradientTape``, run per replica of a ``tf.distribute`` strategy) and one for JAX
-(``stateless_call`` + ``jax.grad``, jit-compiled; sharded by ``keras.distribution``).
-The random inputs of a step (generator noise, interpolation weights) are drawn on the host
-and fed with the batch, so a step is a pure function of its inputs: the same seed gives the
-same numbers on any backend state, replicas never share noise, and resuming is exact.
+Backend-agnostic Keras 3. The adversarial update needs gradients with respect to the
+critic's *input* (the penalty), which Keras 3 exposes only through each backend's autodiff,
+so :class:`WGANGP` has one train step for TensorFlow (``tf.GradientTape``, run per replica
+of a ``tf.distribute`` strategy) and one for JAX (``stateless_call`` + ``jax.grad``,
+jit-compiled; sharded by ``keras.distribution``). The random inputs of a step (generator
+noise, interpolation weights) are drawn on the host and fed with the batch, so a step is a
+pure function of its inputs: the same seed gives the same numbers on any backend state,
+replicas never share noise, and resuming is exact.
 """
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 from keras import layers, ops
-
-
-def build_generator(latent_dim: int, n_classes: int, n_times: int, n_channels: int,
-                    width: int = 128) -> keras.Model:
-    """(noise, class) -> a standardised window (n_times, n_channels)."""
-    noise = keras.Input(shape=(latent_dim,), name="noise")
-    label = keras.Input(shape=(), dtype="int32", name="label")
-    # The class code starts at the noise's scale (unit normal), not Keras' default
-    # uniform(-0.05, 0.05), under which the generator first learns to ignore it.
-    embedded = layers.Embedding(n_classes, latent_dim,
-                                embeddings_initializer=keras.initializers.RandomNormal(
-                                    stddev=1.0))(label)
-    x = layers.Concatenate()([noise, embedded])
-    steps = -(-n_times // 8)
-    x = layers.Dense(steps * width)(x)
-    x = layers.Reshape((steps, width))(x)
-    for filters in (width, width // 2, width // 2):
-        x = layers.UpSampling1D(2)(x)
-        x = layers.Conv1D(filters, 5, padding="same")(x)
-        x = layers.LeakyReLU(0.2)(x)
-    x = layers.Conv1D(n_channels, 5, padding="same")(x)
-    x = layers.Cropping1D((0, steps * 8 - n_times))(x)
-    return keras.Model([noise, label], x, name="generator")
-
-
-def build_critic(n_times: int, n_channels: int, n_classes: int, width: int = 128) -> keras.Model:
-    """(window, class) -> a real-valued score; class enters by projection (Miyato 2018)."""
-    window = keras.Input(shape=(n_times, n_channels), name="window")
-    label = keras.Input(shape=(), dtype="int32", name="label")
-    x = window
-    # Strided convolutions down to <= 8 steps, so the last layer sees the whole window (a
-    # fixed three layers saw 29 samples: too few to tell delta from theta or alpha).
-    n_layers = max(3, math.ceil(math.log2(n_times / 8)))
-    for i in range(n_layers):
-        x = layers.Conv1D(width // 2 if i == 0 else width, 5, strides=2, padding="same")(x)
-        x = layers.LeakyReLU(0.2)(x)
-    h = layers.GlobalAveragePooling1D()(x)
-    return keras.Model([window, label], _projection_score(h, label, n_classes, width),
-                       name="critic")
 
 
 def build_feature_generator(latent_dim: int, n_classes: int, grid_shape: tuple,

@@ -32,9 +32,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class GanSpec:
-    """How a GAN trains (config section ``synthesis``; the feature GAN's own
-    ``synthesis.feature_gan`` keys replace epochs, batch size and latent size). ``width``:
-    the signal networks' filters (None: the feature networks, whose size is fixed)."""
+    """How the feature GAN (WGAN-GP) trains: config section ``synthesis.feature_gan`` (and
+    ``synthesis.seed``, ``synthesis.devices``)."""
 
     seed: int
     epochs: int
@@ -46,24 +45,52 @@ class GanSpec:
     beta_1: float
     beta_2: float
     devices: int
-    width: int | None
 
     @classmethod
-    def from_config(cls, config: dict, *, feature_level: bool = False) -> "GanSpec":
+    def from_config(cls, config: dict) -> "GanSpec":
         section = config["synthesis"]
-        own = section["feature_gan"] if feature_level else section
+        own = section["feature_gan"]
         return cls(seed=section["seed"], epochs=own["epochs"], batch_size=own["batch_size"],
-                   latent_dim=own["latent_dim"], n_critic=section["n_critic"],
-                   gradient_penalty=float(section["gradient_penalty"]),
+                   latent_dim=own["latent_dim"], n_critic=own["n_critic"],
+                   gradient_penalty=float(own["gradient_penalty"]),
+                   learning_rate=float(own["learning_rate"]),
+                   beta_1=float(own["beta_1"]), beta_2=float(own["beta_2"]),
+                   devices=section["devices"])
+
+
+@dataclass(frozen=True)
+class SpectralGanSpec:
+    """How the signal GAN (:mod:`seedflow.synthesis.spectral`) trains: config section
+    ``synthesis``."""
+
+    seed: int
+    steps: int
+    checkpoint_every: int
+    batch_size: int
+    latent_dim: int
+    learning_rate: float
+    beta_2: float
+    r1_gamma: float
+    feature_matching: float
+    critic_width: int
+    devices: int
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SpectralGanSpec":
+        section = config["synthesis"]
+        return cls(seed=section["seed"], steps=section["steps"],
+                   checkpoint_every=section["checkpoint_every"],
+                   batch_size=section["batch_size"], latent_dim=section["latent_dim"],
                    learning_rate=float(section["learning_rate"]),
-                   beta_1=float(section["beta_1"]), beta_2=float(section["beta_2"]),
-                   devices=section["devices"],
-                   width=None if feature_level else section["width"])
+                   beta_2=float(section["beta_2"]), r1_gamma=float(section["r1_gamma"]),
+                   feature_matching=float(section["feature_matching"]),
+                   critic_width=section["critic_width"], devices=section["devices"])
 
 
-def fingerprint(x: np.ndarray, y: np.ndarray, spec: GanSpec) -> str:
+def fingerprint(x: np.ndarray, y: np.ndarray, spec: GanSpec | SpectralGanSpec) -> str:
     """Identity of a training run for its checkpoint: data and training settings (not the
-    number of epochs: more epochs may follow a checkpoint)."""
+    number of epochs: more epochs may follow a checkpoint; a step count sets the
+    learning-rate schedule, so it stays)."""
     digest = hashlib.sha256(np.ascontiguousarray(x).tobytes())
     digest.update(np.ascontiguousarray(y).tobytes())
     kept = {k: v for k, v in dataclasses.asdict(spec).items() if k != "epochs"}
@@ -164,8 +191,8 @@ def _load_checkpoint(path: Path, trainer: WGANGP, fingerprint: str, epochs: int)
         metadata, groups = checkpoints.read(path)
         epoch, history = int(metadata["epoch"]), metadata["history"]
         if metadata["fingerprint"] != fingerprint or epoch >= epochs:
-            log.warning("%s: checkpoint of other data, settings or more epochs: starting "
-                        "afresh", path)
+            log.warning("%s: checkpoint of other data, settings or more epochs or chunks: "
+                        "starting afresh", path)
             return None
         if len(history) != epoch + 1:
             raise checkpoints.CheckpointError(f"{len(history)} epochs of history after "
@@ -177,7 +204,8 @@ def _load_checkpoint(path: Path, trainer: WGANGP, fingerprint: str, epochs: int)
         checkpoints.discard(path, error)
         return None
     checkpoints.assign(variables, arrays)
-    log.info("resuming from %s after epoch %d", path, epoch + 1)
+    log.info("resuming from %s after %d epochs (feature GAN) or chunks of steps (signal GAN)",
+             path, epoch + 1)
     return epoch + 1, history
 
 
@@ -204,4 +232,58 @@ def train(trainer: WGANGP, parallel: backend.Parallel, x: np.ndarray, y: np.ndar
 
     loop = _jax_epochs if keras.backend.backend() == "jax" else _tf_epochs
     loop(trainer, parallel, x, y, batch, seed, range(start, epochs), on_epoch_end)
+    return history
+
+
+# ------------------------------------------------------------------ the signal GAN
+def train_spectral(gan, batches, spec: SpectralGanSpec, checkpoint: Path,
+                   fingerprint: str) -> list[dict]:
+    """Train a :class:`seedflow.synthesis.spectral.SpectralGAN` for ``spec.steps`` steps on
+    ``batches(rng, n) -> (x, y)``, in chunks of ``spec.checkpoint_every`` steps with a
+    checkpoint after each (resuming from ``checkpoint`` if it holds an earlier chunk of the
+    same run). Each chunk's batches and noise come from ``numpy`` seeded with
+    ``(seed, chunk)``, so a chunk run after a resume is the chunk an uninterrupted run makes.
+    Returns one record of mean losses per chunk."""
+    from seedflow.synthesis.spectral import METRICS
+
+    name = keras.backend.backend()
+    if name == "jax":
+        import jax
+
+        step = jax.jit(gan.jax_step, static_argnums=(5,))
+    elif name == "tensorflow":
+        import tensorflow as tf
+
+        step = tf.function(gan.tf_step, jit_compile=True)
+    else:
+        raise SeedflowError(f"the GAN trains under TensorFlow or JAX, not the '{name}' Keras "
+                            f"backend (set KERAS_BACKEND)")
+    every = spec.checkpoint_every
+    chunks = -(-spec.steps // every)
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    start, history = _load_checkpoint(checkpoint, gan, fingerprint, chunks) or (0, [])
+    state = gan.jax_state() if name == "jax" else None
+    for chunk in range(start, chunks):
+        rng = np.random.default_rng([spec.seed, chunk])
+        logs = []
+        for i in range(chunk * every + 1, min((chunk + 1) * every, spec.steps) + 1):
+            real, labels = batches(rng, spec.batch_size)
+            z, noise = gan.step_inputs(rng, len(labels))
+            do_r1 = i % gan.r1_every == 0
+            if name == "jax":
+                state, out = step(state, real, labels, z, noise, do_r1)
+            else:
+                out = step(*(tf.constant(a) for a in (real, labels, z, noise)), do_r1)
+            logs.append(out)
+        if name == "jax":
+            gan.set_jax_state(state)
+        record = {"step": i, **{k: float(np.mean([float(s[k]) for s in logs]))
+                                for k in METRICS}}
+        penalties = [float(s["r1"]) for n, s in enumerate(logs, chunk * every + 1)
+                     if n % gan.r1_every == 0]
+        record["r1"] = float(np.mean(penalties)) if penalties else None  # no R1 step
+        history.append(record)
+        log.info("step %d/%d: %s", i, spec.steps,
+                 ", ".join(f"{k} {record[k]}" for k in METRICS))
+        _save_checkpoint(checkpoint, gan, chunk, history, fingerprint)
     return history
