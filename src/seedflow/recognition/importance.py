@@ -41,9 +41,9 @@ log = logging.getLogger(__name__)
 
 BEST_K = (4, 6, 9, 12)
 GRID_KINDS = ("grid", "psd_grid", "grid4d", "grid_sequence")
-# Ranking samples (validation, else training) read at most: enough to rank 62 channels, and
-# keeps the raw models' reads from Zarr small. Evenly spaced, so every trial contributes.
-RANK_SAMPLES = 540
+# Ranking samples (validation, else training) read at most: each costs one forward pass per
+# channel and repeat (62 x 180 = 11,160 per repeat); evenly spaced, so every trial contributes.
+RANK_SAMPLES = 180
 CHUNK_BYTES = 256 * 2**20  # perturbed copies predicted per call
 BAND_FILTER_ORDER = 4      # as the feature stage's band-pass filters
 
