@@ -196,7 +196,8 @@ def fold_importance(predict: Callable[[np.ndarray], np.ndarray], test: Samples,
 def summary(folds: list[dict]) -> dict | None:
     """A model × protocol's importance over its folds (their ``importance``): per band the
     mean and std of the accuracies, per channel the mean accuracy drop, per k the mean and
-    std accuracy and how many folds chose each channel; None without any."""
+    std accuracy and how many folds chose each channel (most often first, then by mean
+    rank); None without any."""
     items = [f["importance"] for f in folds if f.get("importance")]
     if not items:
         return None
@@ -206,12 +207,15 @@ def summary(folds: list[dict]) -> dict | None:
 
     best_k = {}
     for k in items[0]["best_k"]:
-        chosen: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        ranks: dict[str, int] = {}  # summed rank: ties in count go by rank
         for item in items:
-            for ch in item["best_k"].get(k, {}).get("channels", []):
-                chosen[ch] = chosen.get(ch, 0) + 1
+            for rank, ch in enumerate(item["best_k"].get(k, {}).get("channels", [])):
+                counts[ch] = counts.get(ch, 0) + 1
+                ranks[ch] = ranks.get(ch, 0) + rank
+        order = sorted(counts, key=lambda ch: (-counts[ch], ranks[ch] / counts[ch], ch))
         best_k[k] = {**stats([i["best_k"][k]["accuracy"] for i in items if k in i["best_k"]]),
-                     "chosen": dict(sorted(chosen.items(), key=lambda kv: (-kv[1], kv[0])))}
+                     "chosen": {ch: counts[ch] for ch in order}}
     channels = list(dict.fromkeys(ch for i in items for ch in i["channels"]))
     return {
         "n_folds": len(items), "accuracy": stats([i["accuracy"] for i in items]),
