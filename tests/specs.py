@@ -29,7 +29,10 @@ def config_with(**sections: dict) -> dict:
 
 
 def train_spec(model: str, settings: dict, protocol: str = "subject_dependent") -> TrainSpec:
-    """A fold's spec with ``settings`` over the default ``recognition`` section."""
+    """A fold's spec with ``settings`` over the default ``recognition`` section; the critical
+    bands and channels are not measured unless ``settings`` asks (tests/test_importance.py
+    and the tiny run test them; elsewhere they would only add time)."""
+    settings = {"importance_repeats": 0, **settings}
     return TrainSpec.from_config(config_with(recognition=settings), model, protocol)
 
 

@@ -31,11 +31,14 @@ SUBJECT_SECTIONS = (
     "Channel table · session 1", "DE topomaps per band and class",
     "DE along trials · session 1", "Model cnn4d · subject_dependent · sub-1_ses-1",
     "Real vs synthetic traces", "Real vs synthetic PSD",
+    "Critical bands and channels · cnn4d · subject_dependent", "Best k channels",
     "Real vs synthetic band-power topomaps")
 SUMMARY_SECTIONS = (
-    "Recognition results", "Setting", "Accuracy per subject", "GAN quality", "Augmentation gain",
-    "GAN training", "Real vs synthetic PSD", "Configuration", "Software versions",
-    "Input files")
+    "Recognition results", "Setting", "Accuracy per subject",
+    "Critical bands and channels · cnn4d · subject_dependent", "Best k channels",
+    "Synthetic data · signal_gan", "Training · signal_gan", "Synthetic data · feature_wgan_gp",
+    "Training · feature_wgan_gp", "Synthetic data · mixup", "Augmentation gain",
+    "Real vs synthetic PSD", "Configuration", "Software versions", "Input files")
 WIDTH = 1400
 
 
@@ -136,6 +139,9 @@ def test_summary_report_renders_every_section_offline(reports, browser, screensh
     checksums = section(browser, "Input files").text
     assert len(re.findall(r"\b[0-9a-f]{64}\b", checksums)) == 3  # 2 recordings + label.mat
     assert "effect_size" in section(browser, "Configuration").get_attribute("textContent")
+    gan = section(browser, "Synthetic data · signal_gan").text  # one row per class, marked
+    assert all(name in gan for name in ("negative", "neutral", "positive"))
+    assert re.search(r"×[0-9.]+ [✓≈✗]", gan), gan
     check_offline_and_clean(browser)
     save_screenshots(browser, screenshots, "summary")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, recall_score
 
+from seedflow.recognition.importance import summary as importance_summary
+
 
 def fold_metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int,
                  chance_level: float | None = None) -> dict:
@@ -65,6 +67,7 @@ def aggregate(folds: list[dict], dataset: str) -> list[dict]:
             "trial_accuracy_std": _std([f.get("trial_accuracy") for f in items]),
             "f1_macro_folds": {f["fold"]: f["f1_macro"] for f in items},
             "data_quality": data_quality_summary(items),
+            **({"importance": summary} if (summary := importance_summary(items)) else {}),
         })
     return records
 

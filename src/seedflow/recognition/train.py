@@ -25,7 +25,7 @@ import numpy as np
 from seedflow import models
 from seedflow.errors import SeedflowError
 from seedflow.history import write_history
-from seedflow.recognition import protocols, representations
+from seedflow.recognition import importance, protocols, representations
 from seedflow.recognition.metrics import fold_metrics
 from seedflow.recognition.predictions import (probabilities_of, trial_vote_accuracy,
                                               write_predictions)
@@ -58,6 +58,7 @@ class TrainSpec:
     representation: RepresentationSpec
     validation_trials: int
     fit: FitSpec | None  # Keras models; None for scikit-learn models
+    importance_repeats: int  # permutations per band and channel (0: no importance)
 
     @classmethod
     def from_config(cls, config: dict, model: str, protocol: str) -> "TrainSpec":
@@ -71,7 +72,7 @@ class TrainSpec:
                           rec["patience"] if protocols.validates(split, per_class) else None,
                           rec["replicas"])
         return cls(rec["seed"], split, RepresentationSpec.from_config(config, spec.representation),
-                   per_class, fit)
+                   per_class, fit, rec["importance_repeats"])
 
 # Axes of each representation normalised with their own training mean and variance.
 NORMALISED_AXES = {"grid": (1, 2, 3), "psd_grid": (1, 2, 3), "flat": (1,),
@@ -241,6 +242,9 @@ def train_fold(*, model: str, fold: protocols.Fold, sessions: list[Session], out
                                                               n_classes)),
                "trial_accuracy": trial_vote_accuracy(samples.subset(test), probabilities),
                "data_quality": quality, **extra, **extra_metrics}
+    if spec.importance_repeats and augment is None:
+        metrics["importance"] = _importance(predict, samples, test, validation, train, spec,
+                                            sessions[0].features)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
     store_attrs = FeatureStore.open(sessions[0].features).attrs
     (out_dir / "preprocessing.json").write_text(json.dumps(
@@ -253,6 +257,21 @@ def train_fold(*, model: str, fold: protocols.Fold, sessions: list[Session], out
              fold.protocol, fold.name, metrics["accuracy"], metrics["chance_level"],
              metrics["f1_macro"])
     return metrics
+
+
+def _importance(predict, samples: Samples, test, validation, train, spec: TrainSpec,
+                features: Path) -> dict:
+    """Critical bands and channels of the trained fold, on its test samples
+    (:mod:`seedflow.recognition.importance`); channels ranked on the validation samples,
+    else on the training samples (real ones: never a test sample)."""
+    attrs = FeatureStore.open(features).attrs
+    ranked_on = "validation" if validation.any() else "train"
+    ranking = validation if validation.any() else train
+    return importance.fold_importance(
+        lambda x: predict(importance.with_input(samples.subset(test), x)),
+        samples.subset(test), samples.subset(ranking), ranked_on,
+        kind=spec.representation.kind, ch_names=list(samples.quality.ch_names),
+        bands=dict(attrs["bands"]), repeats=spec.importance_repeats, seed=spec.seed)
 
 
 def trial_chance_level(trials: Trials, test: np.ndarray, n_classes: int) -> float:
@@ -359,7 +378,9 @@ def checkpoint_key(model: str, fold: protocols.Fold, sessions: list[Session], sp
     """Hash of everything a checkpoint depends on: a change starts training afresh."""
     inputs = [(str(s.features), Path(s.features).stat().st_mtime_ns, str(s.ingest),
                Path(s.ingest).stat().st_mtime_ns if s.ingest else 0) for s in sessions]
-    settings = [dataclasses.asdict(spec),
+    # how importance is measured after training does not change the training itself
+    trained = {k: v for k, v in dataclasses.asdict(spec).items() if k != "importance_repeats"}
+    settings = [trained,
                 None if augment is None else dataclasses.asdict(augment.spec)]
     text = json.dumps([model, fold.protocol, fold.name, settings, inputs], sort_keys=True,
                       default=str)

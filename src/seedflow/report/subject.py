@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import numpy as np
 
-from seedflow.report import features, models, recording, synthetic
+from seedflow.recognition.importance import summary as importance_summary
+from seedflow.report import features, importance, models, recording, synthetic
 from seedflow.report.common import add_figure, add_line_figure, html_table, new_report, save
 from seedflow.stores.features import FeatureStore
 from seedflow.stores.ingest import IngestStore
@@ -47,6 +49,7 @@ def subject_report(*, subject: str, stores: list[Path], feature_stores: list[Pat
                    f"{metrics.get('trial_accuracy', float('nan')):.2f}. "
                    + models.quality_caption(metrics.get("data_quality")))
 
+    _importance_sections(report, fold_dirs, subject)
     if samples is None:
         save(report, out)
         return
@@ -68,6 +71,20 @@ def subject_report(*, subject: str, stores: list[Path], feature_stores: list[Pat
     _add(report, fig, "Real vs synthetic band-power topomaps", ("synthesis",),
          f"{what} {caption}".strip())
     save(report, out)
+
+
+def _importance_sections(report, fold_dirs: list[Path], subject: str) -> None:
+    """Critical bands and channels of each model × protocol over the subject's folds."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for fold_dir in fold_dirs:
+        metrics = json.loads((fold_dir / "metrics.json").read_text())
+        groups.setdefault((metrics["model"], metrics["protocol"]), []).append(metrics)
+    if not groups:
+        return
+    importance.add_sections(report, [
+        (model, protocol, importance_summary(folds),
+         float(np.mean([f["chance_level"] for f in folds])))
+        for (model, protocol), folds in groups.items()], f"subject {subject}'s folds")
 
 
 def _add(report, fig, title: str, tags: tuple[str, ...], caption: str) -> None:

@@ -6,8 +6,7 @@ import html
 import json
 from pathlib import Path
 
-from seedflow.history import read_history
-from seedflow.report import curve, provenance, results, synthetic
+from seedflow.report import curve, generators, importance, provenance, results, synthetic
 from seedflow.report.common import add_figure, html_table, new_report, save
 
 
@@ -32,6 +31,9 @@ def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Pat
                                    "preset."), title="Setting", tags=("results",))
     add_figure(report, results.accuracy_per_subject(records), "Accuracy per subject",
                ("results",))
+    importance.add_sections(report, [(r["model"], r["protocol"], r.get("importance"),
+                                      r["chance_level"]) for r in records
+                                     if r.get("kind") is None], "metrics.json")
     header, rows = results.data_quality_rows(records)
     report.add_html(html_table(header, rows, note="Damaged data (non-finite samples): "
                                "windows without any finite value are left out, other "
@@ -77,32 +79,27 @@ def _curve_section(report, records: list) -> None:
 
 
 def _synthesis_sections(report, records: list, gan_dir: Path, first_store: Path) -> None:
-    """GAN quality, augmentation gain, GAN losses and real vs synthetic PSD."""
-    quality = json.loads((gan_dir / "quality.json").read_text())
-    pairs, other = results.quality_tables(quality)
-    body = html_table(["class › measure", "synthetic vs held-out", "real training vs held-out"],
-                      pairs, note="Distances to windows of held-out real trials: the real "
-                      "training windows' distance is what 'as close as real EEG' looks like.")
-    if other:
-        body += html_table(["measure", "value"], other)
-    report.add_html(body, title="GAN quality", tags=("synthesis",))
-    aug = results.augmentation_rows(records)
-    fold_header, fold_rows = results.augmentation_fold_rows(records)
+    """Per generator its quality table and loss curves, the augmentation gain, and real vs
+    synthetic PSD."""
+    generated = [r for r in records if r.get("kind") == "synthesis"]
+    for record in generated:
+        report.add_html(generators.generator_table(record),
+                        title=f"Synthetic data · {record['model']}", tags=("synthesis",))
+        losses = {group: rows for group, rows in record.get("losses", {}).items() if rows}
+        if losses:
+            add_figure(report, generators.losses_figure(
+                losses, f"{record['model']}: training losses"),
+                f"Training · {record['model']}", ("synthesis",),
+                "Means of each loss per epoch (feature GAN) or per chunk of steps (signal "
+                "GAN), one line per GAN group; as in losses.csv and metrics.json.")
+    if not generated:
+        report.add_html("<p>metrics.json holds no synthesis record.</p>",
+                        title="Synthetic data", tags=("synthesis",))
     report.add_html(
-        html_table(["model", "protocol", "augmentation", "accuracy without", "accuracy with",
-                    "gain ± spread", "folds"], aug,
-                   note="gain: the augmented model's accuracy minus the same model's on real "
-                   "data alone, fold by fold (synthetic data made only from that fold's "
-                   "training trials); spread: its standard deviation over folds (records "
-                   "without per-fold gains: the two standard deviations in quadrature).")
-        + (html_table(fold_header, fold_rows, note="accuracy per fold, gain over real in "
-                      "brackets.", small=True) if fold_rows else "") if aug
-        else "<p>This run has no augmented recognition records in metrics.json, so there is "
-             "no augmentation gain to report (set <code>synthesis.augmentation.enabled: "
-             "true</code>).</p>",
-        title="Augmentation gain", tags=("synthesis",))
-    add_figure(report, results.losses_figure(read_history(gan_dir / "losses.csv")),
-               "GAN training", ("synthesis",))
+        generators.augmentation_table(records)
+        or "<p>This run has no augmented recognition records in metrics.json, so there is "
+           "no augmentation gain to report (set <code>synthesis.augmentation.enabled: "
+           "true</code>).</p>", title="Augmentation gain", tags=("synthesis",))
     real, fake = synthetic.aligned([first_store], gan_dir / "samples.zarr")
     if not len(real.data):
         report.add_html(f"<p>No real window of {html.escape(str(first_store))} to compare "
