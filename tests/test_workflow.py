@@ -1,10 +1,14 @@
 """The workflow as a user runs it: dry run, lint, config errors, and a tiny complete run."""
 
 import json
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 
-from conftest import TINY, snakemake
+from conftest import REPO, TINY, snakemake
 
 
 def test_dry_run_plans_jobs_per_subject_and_session_without_touching_data(tmp_path):
@@ -20,6 +24,19 @@ def test_dry_run_plans_jobs_per_subject_and_session_without_touching_data(tmp_pa
 def test_lint_is_clean(tmp_path):
     result = snakemake(tmp_path, "--lint")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_planning_does_not_import_keras():
+    """Every module the rule files import, as the planning process imports them, leaves
+    Keras (TensorFlow: seconds per Snakemake process, cluster jobs included) unimported."""
+    lines = {line.strip() for rules in (REPO / "workflow" / "rules").glob("*.smk")
+             for line in rules.read_text().splitlines()
+             if re.match(r"\s*(from|import) seedflow", line)}
+    probe = "\n".join([*sorted(lines), "import sys", "print('keras' in sys.modules)"])
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
 
 
 def test_bad_config_stops_before_any_job_and_names_the_key(tmp_path):

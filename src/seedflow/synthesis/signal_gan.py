@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import scipy.signal
 
-from seedflow import backend
 from seedflow.errors import SeedflowError
 from seedflow.history import write_history
 from seedflow.stores import samples as sample_store
@@ -164,6 +163,7 @@ class Crops:
 def train(crops: Crops, n_classes: int, sfreq: float, spec: SpectralGanSpec,
           checkpoint: Path):
     """Build and train the spectral GAN on ``crops``; returns it and its losses."""
+    from seedflow import backend
     from seedflow.synthesis import spectral
 
     backend.seed_everything(spec.seed)

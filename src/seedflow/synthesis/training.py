@@ -19,13 +19,17 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 
-from seedflow import backend, checkpoints
 from seedflow.errors import SeedflowError
-from seedflow.synthesis.networks import METRICS, WGANGP
+
+# Keras (which seedflow.backend and seedflow.checkpoints import) is imported where a GAN is
+# built, not here: the workflow reads the specs when it plans, and TensorFlow takes seconds.
+if TYPE_CHECKING:
+    from seedflow import backend
+    from seedflow.synthesis.networks import WGANGP
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +104,13 @@ def fingerprint(x: np.ndarray, y: np.ndarray, spec: GanSpec | SpectralGanSpec) -
 
 def train_gan(x: np.ndarray, y: np.ndarray, spec: GanSpec, build, checkpoint: Path):
     """Build (inside the devices' scope) and train a WGAN-GP; returns it and its losses."""
+    import keras
+
+    from seedflow import backend
+    from seedflow.synthesis.networks import WGANGP
+
     backend.seed_everything(spec.seed)
+
     name = keras.backend.backend()
     if name not in ("tensorflow", "jax"):
         raise SeedflowError(f"the GAN trains under TensorFlow or JAX, not the '{name}' Keras "
@@ -151,6 +161,7 @@ def _tf_epochs(trainer, parallel, x, y, batch, seed, epochs, on_epoch_end):
 
 def _jax_epochs(trainer, parallel, x, y, batch, seed, epochs, on_epoch_end):
     import jax
+    import keras
 
     step = jax.jit(trainer.jax_step)
     state = trainer.jax_state()
@@ -175,6 +186,8 @@ def _jax_epochs(trainer, parallel, x, y, batch, seed, epochs, on_epoch_end):
 def _save_checkpoint(path: Path, trainer: WGANGP, epoch: int, history: list,
                      fingerprint: str) -> None:
     """All weights and optimizer slots after ``epoch``, replacing ``path`` atomically."""
+    from seedflow import checkpoints
+
     variables = trainer.variables()
     checkpoints.save(path, {"epoch": epoch, "history": history, "fingerprint": fingerprint},
                      {"variables": ([checkpoints.variable_name(v) for v in variables],
@@ -184,6 +197,8 @@ def _save_checkpoint(path: Path, trainer: WGANGP, epoch: int, history: list,
 def _load_checkpoint(path: Path, trainer: WGANGP, fingerprint: str, epochs: int):
     """(next epoch, history) from a checkpoint of an earlier epoch of the same run, or None
     to start afresh; a damaged one is discarded with a warning naming it."""
+    from seedflow import checkpoints
+
     if not path.is_file():
         return None
     variables = trainer.variables()
@@ -214,6 +229,10 @@ def train(trainer: WGANGP, parallel: backend.Parallel, x: np.ndarray, y: np.ndar
           fingerprint: str) -> list[dict]:
     """Train for ``epochs`` (resuming from ``checkpoint`` if it holds an earlier epoch of the
     same run); returns one record of mean losses per epoch."""
+    import keras
+
+    from seedflow.synthesis.networks import METRICS
+
     n = parallel.replicas
     batch = min(batch_size, len(x)) // n * n
     if batch == 0:
@@ -244,6 +263,8 @@ def train_spectral(gan, batches, spec: SpectralGanSpec, checkpoint: Path,
     same run). Each chunk's batches and noise come from ``numpy`` seeded with
     ``(seed, chunk)``, so a chunk run after a resume is the chunk an uninterrupted run makes.
     Returns one record of mean losses per chunk."""
+    import keras
+
     from seedflow.synthesis.spectral import METRICS
 
     name = keras.backend.backend()
