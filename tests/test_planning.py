@@ -221,9 +221,10 @@ def test_dry_run_stops_before_any_job_naming_the_key(tmp_path, case):
 
 def test_checks_use_each_recordings_own_rate(tmp_path):
     """SEED-V's simulated recordings are 1000 Hz: bands up to 499 Hz are fine there, and
-    a 30 s window is longer than its 20 s trials at any rate."""
+    a 30 s window is longer than its 20 s trials at any rate (the signal GAN at the
+    recordings' rate too: at its default 100 Hz it could not measure that band)."""
     config = _tiny_config(simulation={"layout": "seed-v", "sfreq": None, "sessions": 1},
-                          features={"bands": {"high": [100, 400]}})
+                          features={"bands": {"high": [100, 400]}}, synthesis={"sfreq": None})
     _plan(config)
     config["features"]["window_seconds"] = 30
     with pytest.raises(SeedflowError, match=r"window_seconds: 30 s .* \(1_1_\d{8}.fif\), 20 s"):

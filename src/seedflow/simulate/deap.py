@@ -16,8 +16,8 @@ from seedflow.channels import SEED_62
 from seedflow.datasets import deap
 from seedflow.errors import SeedflowError
 from seedflow.simulate.dreamer import EFFECTS
-from seedflow.simulate.signal import (RECORDING_FIELDS, SeedSimulator, SimulationSpec,
-                                      recording_header)
+from seedflow.simulate.signal import (SeedSimulator, SimulationSpec, no_paths, no_shared_files,
+                                      recording_file_spec, recording_header)
 
 log = logging.getLogger(__name__)
 
@@ -32,16 +32,7 @@ def recordings(spec: SimulationSpec) -> list[tuple[str, str, str]]:
     return [(str(s), "1", f"{deap.FOLDER}/s{s:02d}.dat") for s in range(1, spec.subjects + 1)]
 
 
-def shared_files() -> tuple[str, ...]:
-    return ()
-
-
-def paths(root: Path) -> dict:
-    return {}
-
-
-def file_spec(spec: SimulationSpec, relative: str) -> SimulationSpec:
-    return spec.only(*RECORDING_FIELDS)
+shared_files, paths, file_spec = no_shared_files, no_paths, recording_file_spec
 
 
 def subject_ratings(spec: SimulationSpec, subject: int) -> np.ndarray:

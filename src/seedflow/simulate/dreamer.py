@@ -12,8 +12,8 @@ from seedflow.atomic import replaced
 from seedflow.channels import DREAMER_14, SEED_62
 from seedflow.datasets import dreamer
 from seedflow.errors import SeedflowError
-from seedflow.simulate.signal import (LEFT_TEMPORAL, POSTERIOR, RECORDING_FIELDS,
-                                      RIGHT_TEMPORAL, SeedSimulator, SimulationSpec,
+from seedflow.simulate.signal import (LEFT_TEMPORAL, POSTERIOR, RECORDING_FIELDS, RIGHT_TEMPORAL,
+                                      SeedSimulator, SimulationSpec, no_paths, no_shared_files,
                                       recording_header, savemat)
 
 log = logging.getLogger(__name__)
@@ -27,12 +27,7 @@ def recordings(spec: SimulationSpec) -> list[tuple[str, str, str]]:
     return [(str(s), "1", dreamer.FILE) for s in range(1, spec.subjects + 1)]
 
 
-def shared_files() -> tuple[str, ...]:
-    return ()
-
-
-def paths(root: Path) -> dict:
-    return {}
+shared_files, paths = no_shared_files, no_paths
 
 
 def file_spec(spec: SimulationSpec, relative: str) -> SimulationSpec:

@@ -17,8 +17,9 @@ from seedflow.channels import SEED_62
 from seedflow.datasets import faced
 from seedflow.errors import SeedflowError
 from seedflow.simulate.signal import (FRONTAL, LEFT_FRONTAL, LEFT_TEMPORAL, POSTERIOR,
-                                      RECORDING_FIELDS, RIGHT_FRONTAL, RIGHT_TEMPORAL,
-                                      SeedSimulator, SimulationSpec, recording_header)
+                                      RIGHT_FRONTAL, RIGHT_TEMPORAL, SeedSimulator, SimulationSpec,
+                                      no_paths, no_shared_files, recording_file_spec,
+                                      recording_header)
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +44,7 @@ def recordings(spec: SimulationSpec) -> list[tuple[str, str, str]]:
     return [(str(s), "1", f"{faced.FOLDER}/sub{s:03d}.pkl") for s in range(1, spec.subjects + 1)]
 
 
-def shared_files() -> tuple[str, ...]:
-    return ()
-
-
-def paths(root: Path) -> dict:
-    return {}
-
-
-def file_spec(spec: SimulationSpec, relative: str) -> SimulationSpec:
-    return spec.only(*RECORDING_FIELDS)
+shared_files, paths, file_spec = no_shared_files, no_paths, recording_file_spec
 
 
 def write(spec: SimulationSpec, relative: str, out: Path) -> None:

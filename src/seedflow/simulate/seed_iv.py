@@ -10,10 +10,10 @@ from seedflow.channels import SEED_62
 from seedflow.datasets import seed_iv
 from seedflow.errors import SeedflowError
 from seedflow.simulate.seed import session_filename
-from seedflow.simulate.signal import (FRONTAL, INITIALS, LEFT_TEMPORAL, POSTERIOR,
-                                      RECORDING_FIELDS, RIGHT_FRONTAL, RIGHT_TEMPORAL,
-                                      SeedSimulator, SimulationSpec, recording_header, savemat,
-                                      session_of_date)
+from seedflow.simulate.signal import (FRONTAL, INITIALS, LEFT_TEMPORAL, POSTERIOR, RIGHT_FRONTAL,
+                                      RIGHT_TEMPORAL, SeedSimulator, SimulationSpec, no_paths,
+                                      no_shared_files, recording_file_spec, recording_header,
+                                      savemat, session_of_date)
 
 NATIVE_SFREQ = 200.0
 EFFECTS = {0: (("theta", FRONTAL),), 1: (("alpha", POSTERIOR),),
@@ -31,16 +31,7 @@ def recordings(spec: SimulationSpec) -> list[tuple[str, str, str]]:
             for s in range(1, spec.subjects + 1) for k in range(1, spec.sessions + 1)]
 
 
-def shared_files() -> tuple[str, ...]:
-    return ()
-
-
-def paths(root: Path) -> dict:
-    return {}
-
-
-def file_spec(spec: SimulationSpec, relative: str) -> SimulationSpec:
-    return spec.only(*RECORDING_FIELDS)
+shared_files, paths, file_spec = no_shared_files, no_paths, recording_file_spec
 
 
 def write(spec: SimulationSpec, relative: str, out: Path) -> None:

@@ -214,6 +214,21 @@ def savemat(path: Path, variables: dict, **options) -> None:
         f.write(MAT_HEADER_TEXT.ljust(_MAT_TEXT_BYTES))
 
 
+def no_shared_files() -> tuple[str, ...]:
+    """``shared_files`` of a layout whose reader needs nothing besides the recordings."""
+    return ()
+
+
+def no_paths(root: Path) -> dict:
+    """``paths`` of a layout whose dataset settings name no file the simulation writes."""
+    return {}
+
+
+def recording_file_spec(spec: SimulationSpec, relative: str) -> SimulationSpec:
+    """``file_spec`` of a layout whose every file is one recording."""
+    return spec.only(*RECORDING_FIELDS)
+
+
 def recording_header(path: Path, ch_names, sfreq: float, trials, class_names,
                      eog_names=()) -> SessionHeader:
     """The header the layout's reader will find in a simulated file (``trials``:
