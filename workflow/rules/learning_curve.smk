@@ -18,7 +18,9 @@ rule augmentation_curve:
     resources:
         **GPU_RESOURCES,
     params:
-        spec=lambda w: as_param(TrainSpec.from_config(config, w.model, CURVE_PROTOCOL)),
+        spec=lambda w: as_param(
+            TrainSpec.from_config(config, w.model, CURVE_PROTOCOL, importance=False)
+        ),
         curve=as_param(seedflow_curve.CurveSpec.from_config(config)) if CURVING else {},
         fold=lambda w: as_param(CURVE_FOLDS[w.fold]),
         checkpoints=lambda w: str(

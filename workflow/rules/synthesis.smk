@@ -80,7 +80,9 @@ rule train_augmented:
     resources:
         **GPU_RESOURCES,
     params:
-        spec=lambda w: as_param(TrainSpec.from_config(config, w.model, w.protocol)),
+        spec=lambda w: as_param(
+            TrainSpec.from_config(config, w.model, w.protocol, importance=False)
+        ),
         augmentation=lambda w: as_param(AugmentationSpec.from_config(config, w.arm)),
         fold=lambda w: as_param(FOLDS[w.protocol][w.fold]),
         checkpoints=lambda w: str(

@@ -61,7 +61,10 @@ class TrainSpec:
     importance_repeats: int  # permutations per band and channel (0: no importance)
 
     @classmethod
-    def from_config(cls, config: dict, model: str, protocol: str) -> "TrainSpec":
+    def from_config(cls, config: dict, model: str, protocol: str, *,
+                    importance: bool = True) -> "TrainSpec":
+        """``importance``: False for folds that measure none (augmentation arms, learning
+        curve cells), so ``recognition.importance_repeats`` does not rerun them."""
         rec, spec = config["recognition"], models.spec(model)
         split = ProtocolSpec.from_config(config, protocol)
         # cross_subject_tvt validates on its validation subjects, not on held-out trials
@@ -72,7 +75,7 @@ class TrainSpec:
                           rec["patience"] if protocols.validates(split, per_class) else None,
                           rec["replicas"])
         return cls(rec["seed"], split, RepresentationSpec.from_config(config, spec.representation),
-                   per_class, fit, rec["importance_repeats"])
+                   per_class, fit, rec["importance_repeats"] if importance else 0)
 
 # Axes of each representation normalised with their own training mean and variance.
 NORMALISED_AXES = {"grid": (1, 2, 3), "psd_grid": (1, 2, 3), "flat": (1,),
