@@ -201,8 +201,8 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         rows = []
-        print(f"| length | method | wall time (s) | CPU time (s) | peak RSS (GiB) | "
-              f"max rel. diff vs in-memory MNE |\n|---|---|---|---|---|---|", flush=True)
+        print("| length | method | wall time (s) | CPU time (s) | peak RSS (GiB) | "
+              "max rel. diff vs in-memory MNE |\n|---|---|---|---|---|---|", flush=True)
         for minutes in args.lengths:
             store = Path(tmp) / f"rec-{minutes:g}min.zarr"
             t0 = time.perf_counter()

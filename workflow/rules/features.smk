@@ -13,6 +13,9 @@ if not datasets.official_features(config):
         log:
             RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
         threads: 1 if config["features"]["scheduler"] == "slurm" else 2  # slurm: workers are jobs
+        # Before the signal GAN and the folds: on 2 cores a features job waiting for both
+        # while the GAN holds one would leave the other idle.
+        priority: 2
         resources:
             mem_mb=config["features"]["mem_mb"],
             runtime=io_runtime,

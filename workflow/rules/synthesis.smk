@@ -20,6 +20,7 @@ rule signal_gan:
     log:
         RESULTS / "logs" / "signal_gan" / "{group}.log",
     threads: 1  # so that it runs beside the recognition folds in the default run on 2 cores
+    priority: 1  # the longest job: started before the folds
     resources:
         **GPU_RESOURCES,
     params:

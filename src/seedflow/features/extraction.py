@@ -82,7 +82,7 @@ def n_windows(length: int, win: int, hop: int) -> int:
     return 0 if length < win else (length - win) // hop + 1
 
 
-class _BandKernel:
+class BandKernel:
     """Per-window DE and PSD of one block; the block knows where it sits in its trial."""
 
     def __init__(self, spec: FeatureSpec, sfreq: float):
@@ -224,12 +224,12 @@ def _block_plan(n_win: int, hop: int, win: int, depth: int, per_chunk: int) -> l
 
 def trial_features(x: da.Array, sfreq: float, spec: FeatureSpec, *,
                    max_block_samples: int | None = None,
-                   kernel: _BandKernel | None = None) -> da.Array:
+                   kernel: BandKernel | None = None) -> da.Array:
     """Lazy (windows, channels, 2 * bands + 1) float32 features of one trial (channels, time).
 
     The last column counts the non-finite input samples of each window and channel.
     """
-    kernel = kernel or _BandKernel(spec, sfreq)
+    kernel = kernel or BandKernel(spec, sfreq)
     win, hop, depth = kernel.win, kernel.hop, kernel.depth
     length = x.shape[1]
     count = n_windows(length, win, hop)
@@ -300,7 +300,7 @@ def plan_session(store: IngestStore, spec: FeatureSpec, num_workers: int = 1,
                                                   chunk=chunk,
                                                   bad_channels=store.trial_bad_channels[index])
         if sfreq not in kernels:  # one per rate: its cache of filter gains is shared
-            kernels[sfreq] = _BandKernel(spec, sfreq)
+            kernels[sfreq] = BandKernel(spec, sfreq)
         kernel = kernels[sfreq]
         budget = _memory_budget(x.shape[0], num_workers, memory_mb, kernel.depth,
                                 kernel.win)

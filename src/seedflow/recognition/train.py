@@ -245,7 +245,7 @@ def train_fold(*, model: str, fold: protocols.Fold, sessions: list[Session], out
                                                               n_classes)),
                "trial_accuracy": trial_vote_accuracy(samples.subset(test), probabilities),
                "data_quality": quality, **extra, **extra_metrics}
-    if spec.importance_repeats and augment is None:
+    if spec.importance_repeats:
         metrics["importance"] = _importance(predict, samples, test, validation, train, spec,
                                             sessions[0].features)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -430,7 +430,8 @@ def _fit_keras(model_name: str, model_spec, samples: Samples, train, validation,
         model = models.build(model_name, samples.x.shape[1:], len(samples.class_names),
                              normalizer, **samples.options)
         model.compile(optimizer=keras.optimizers.Adam(fit.learning_rate),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      jit_compile=backend.jit_compile())
         model.optimizer.build(model.trainable_variables)  # its variables, to restore
 
     work.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import mne
 import numpy as np
+import scipy.signal
 import zarr
 
 from seedflow.channels import eeg_info, normalise, positioned
@@ -84,10 +85,14 @@ def aligned(stores: list[Path], samples: Path) -> tuple[Windows, Windows]:
 
 
 def _psd(windows: np.ndarray, sfreq: float) -> tuple[np.ndarray, np.ndarray]:
-    psd, freqs = mne.time_frequency.psd_array_welch(
-        windows.astype(np.float64), sfreq, fmax=min(sfreq / 2, 70.0),
-        n_fft=min(windows.shape[-1], int(sfreq)), verbose="error")
-    return psd, freqs
+    """Welch PSD of each window and channel up to 70 Hz, as mne's psd_array_welch computes
+    it (Hamming, no overlap, mean removed); SciPy's in one call, as mne loops over every
+    row of an array above 10 MB (18 000 calls, 9 s a report)."""
+    n_fft = min(windows.shape[-1], int(sfreq))
+    freqs, psd = scipy.signal.welch(windows.astype(np.float64), sfreq, window="hamming",
+                                    nperseg=n_fft, noverlap=0, detrend="constant")
+    kept = freqs <= min(sfreq / 2, 70.0)
+    return psd[..., kept], freqs[kept]
 
 
 def traces_figure(real: Windows, synthetic: Windows) -> plt.Figure:

@@ -229,7 +229,7 @@ def de_of_signals(segments: np.ndarray, sfreq: float, spec: FeatureSpec) -> np.n
     # impulse responses, which takes longer than the DE of a short window itself.
     key = (json.dumps(dataclasses.asdict(spec), sort_keys=True, default=str), sfreq)
     if key not in _KERNELS:
-        _KERNELS[key] = extraction._BandKernel(spec, sfreq)
+        _KERNELS[key] = extraction.BandKernel(spec, sfreq)
     kernel = _KERNELS[key]
     n, n_channels, length = segments.shape
     count = extraction.n_windows(length, kernel.win, kernel.hop)
