@@ -51,8 +51,7 @@ def throughput(name: str, windows: int, batch_size: int, epochs: int, replicas: 
         norm = keras.layers.Normalization(axis=-1, mean=np.zeros(shape[-1]),
                                           variance=np.ones(shape[-1]))
         model = models.build(name, shape, 3, norm, **OPTIONS.get(name, {}))
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                      jit_compile=backend.jit_compile())
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(Batches(x, y, np.arange(n), batch_size * used, seed=0,
                           multiple_of=parallel.batch_multiple),
                   epochs=epochs, verbose=0, callbacks=[timer])

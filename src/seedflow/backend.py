@@ -71,15 +71,6 @@ def limit_threads(n: int) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(n)
 
 
-def jit_compile() -> bool | str:
-    """Keras's ``jit_compile`` for the recognition models: off under TensorFlow without a
-    GPU, where XLA's CPU convolutions skip oneDNN (cnn4d trains 1.8x faster without it:
-    ``benchmarks/train_throughput.py``); Keras's choice elsewhere."""
-    if keras.backend.backend() == "tensorflow" and not visible_devices()[0]:
-        return False
-    return "auto"
-
-
 def visible_devices() -> tuple[list, list]:
     """(GPUs, devices to spread work over) for the Keras backend: the pool is the GPUs,
     or the (logical) CPUs where there is none."""

@@ -430,8 +430,7 @@ def _fit_keras(model_name: str, model_spec, samples: Samples, train, validation,
         model = models.build(model_name, samples.x.shape[1:], len(samples.class_names),
                              normalizer, **samples.options)
         model.compile(optimizer=keras.optimizers.Adam(fit.learning_rate),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                      jit_compile=backend.jit_compile())
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         model.optimizer.build(model.trainable_variables)  # its variables, to restore
 
     work.mkdir(parents=True, exist_ok=True)
