@@ -474,3 +474,35 @@ def test_raw_window_measures_on_known_inputs():
     assert same["conv_c2st_ci95"][0] < 0.5 + 0.1 and same["conv_c2st_auc"] < 0.7, same
     assert far["conv_c2st_auc"] > 0.9 and far["conv_c2st_ci95"][0] > 0.8, far
     assert far["frechet_distance"] > 5 * same["frechet_distance"], (same, far)
+
+
+def _synthesis_record(generator, band, tstr):
+    classes = {c: {"synthetic_vs_heldout": {"band_log_power": band, "c2st_auc": 0.6},
+                   "real_vs_heldout": {"band_log_power": 0.02, "c2st_auc": 0.5}}
+               for c in ("negative", "positive")}
+    return {"kind": "synthesis", "model": generator, "accuracy_mean": tstr,
+            "train_real_test_real_accuracy_mean": 0.8, "chance_level": 0.5,
+            "quality": {"pooled": classes}}
+
+
+def test_quality_table_gives_the_spread_over_runs_and_names_a_run_without_the_generator(
+        tmp_path):
+    from seedflow import cli
+
+    runs = []
+    for n, (band, tstr) in enumerate([(0.02, 0.7), (0.04, 0.9)]):
+        path = tmp_path / f"seed-{n}.json"
+        path.write_text(json.dumps([{"model": "cnn4d", "accuracy_mean": 0.7},
+                                    _synthesis_record("signal_gan", band, tstr)]))
+        runs.append(json.loads(path.read_text()))
+    table = quality.spread_table(runs)
+    assert "signal_gan, 2 runs" in table
+    assert "| pooled · negative | 0.030 ± 0.010 (0.020) | 0.600 ± 0.000 (0.500) |" in table
+    assert "TSTR accuracy 0.800 ± 0.100 (TRTR 0.800 ± 0.000; chance 0.500)" in table
+    assert "psd_shape" not in table  # a measure the records lack is no column
+
+    mixup_only = tmp_path / "mixup.json"
+    mixup_only.write_text(json.dumps([_synthesis_record("mixup", 0.1, 0.6)]))
+    assert cli.main(["quality-table", str(tmp_path / "seed-0.json"), str(mixup_only)]) == 1
+    with pytest.raises(SeedflowError, match="run 2: 0 'signal_gan' synthesis records"):
+        quality.spread_table([runs[0], json.loads(mixup_only.read_text())])

@@ -1,5 +1,6 @@
 """The ``seedflow`` command: ``predict`` (per-window and per-trial predictions of a trained
-model for a recording) and ``table`` (accuracy table of a run)."""
+model for a recording), ``table`` (accuracy table of a run) and ``quality-table`` (a
+generator's quality over several runs, e.g. seeds)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         "table", help="accuracy table (Markdown) of a summary metrics.json")
     table.add_argument("metrics", type=Path, help="<results>/summary/metrics.json")
     table.add_argument("--baseline", default="svm", help="model compared against")
+    quality = commands.add_parser(
+        "quality-table", help="a generator's synthetic-vs-real measures (Markdown), mean ± "
+        "std over several runs' summary metrics.json (e.g. one per seed)")
+    quality.add_argument("metrics", type=Path, nargs="+",
+                         help="<results>/summary/metrics.json of each run")
+    quality.add_argument("--generator", default="signal_gan",
+                         help="signal_gan | feature_wgan_gp | mixup")
     args = parser.parse_args(argv)
     if args.command == "table":
         import json
@@ -47,6 +55,18 @@ def main(argv: list[str] | None = None) -> int:
         from seedflow.recognition.metrics import markdown_table
 
         print(markdown_table(json.loads(args.metrics.read_text()), args.baseline))
+        return 0
+    if args.command == "quality-table":
+        import json
+
+        from seedflow.synthesis.quality import spread_table
+
+        try:
+            print(spread_table([json.loads(p.read_text()) for p in args.metrics],
+                               args.generator))
+        except SeedflowError as err:
+            print(f"seedflow error: {err}", file=sys.stderr)
+            return 1
         return 0
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from seedflow.recognition import predict

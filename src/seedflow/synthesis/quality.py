@@ -40,6 +40,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from seedflow.errors import SeedflowError
 from seedflow.recognition.metrics import fold_metrics, summary_record
 
 log = logging.getLogger(__name__)
@@ -311,3 +312,45 @@ def summary_records(results: list[dict], dataset: str) -> list[dict]:
             "losses": {r["group"]: r["losses"] for r in items if "losses" in r},
         })
     return records
+
+
+SPREAD_MEASURES = ("band_log_power", "psd_shape", "channel_correlation", "mean_de", "c2st_auc",
+                   "conv_c2st_auc", "sliced_wasserstein", "frechet_ratio")
+
+
+def spread_table(runs: list[list[dict]], generator: str = "signal_gan") -> str:
+    """Markdown table of ``generator``'s quality over several runs' summary records (one
+    list of metrics.json records per run, e.g. one per seed): per group, class and measure
+    the synthetic-vs-held-out mean ± std over the runs and the real-vs-held-out mean, then
+    TSTR and TRTR accuracy. A run without the generator's record is an error."""
+    found = []
+    for n, records in enumerate(runs, 1):
+        matching = [r for r in records if r.get("kind") == "synthesis"
+                    and r.get("model") == generator]
+        if len(matching) != 1:
+            raise SeedflowError(f"run {n}: {len(matching)} '{generator}' synthesis records "
+                                f"in its metrics.json, expected 1")
+        found.append(matching[0])
+
+    def cell(values) -> str:
+        values = np.asarray(values, dtype=float)
+        return f"{values.mean():.3f} ± {values.std():.3f}"
+
+    measures = [m for m in SPREAD_MEASURES
+                if all(m in c["synthetic_vs_heldout"] for r in found
+                       for g in r["quality"].values() for c in g.values())]
+    lines = [f"{generator}, {len(found)} runs: synthetic vs held-out, mean ± std over runs "
+             f"(real vs held-out, mean)", "",
+             "| group · class | " + " | ".join(measures) + " |",
+             "|---|" + "---|" * len(measures)]
+    for group, classes in found[0]["quality"].items():
+        for name in classes:
+            per_run = [r["quality"][group][name] for r in found]
+            cells = [f"{cell([q['synthetic_vs_heldout'][m] for q in per_run])} "
+                     f"({np.mean([q['real_vs_heldout'][m] for q in per_run]):.3f})"
+                     for m in measures]
+            lines.append(f"| {group} · {name} | " + " | ".join(cells) + " |")
+    lines += ["", f"TSTR accuracy {cell([r['accuracy_mean'] for r in found])} "
+              f"(TRTR {cell([r['train_real_test_real_accuracy_mean'] for r in found])}; "
+              f"chance {found[0]['chance_level']:.3f})"]
+    return "\n".join(lines)
