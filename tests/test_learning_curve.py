@@ -26,8 +26,8 @@ from test_rerun_contract import override, planned
 RECOGNITION = {"seed": 0, "train_trials": 6, "learning_rate": 1e-3, "epochs": 1,
                "batch_size": 32}
 SYNTHESIS = {"seed": 0, "steps": 4, "checkpoint_every": 2, "critic_width": 16,
-             "n_critic": 1, "epochs": 1, "batch_size": 8, "width": 8, "latent_dim": 8, "window_seconds": 2.0, "gradient_penalty": 10.0,
-             "learning_rate": 1e-3, "beta_1": 0.0, "beta_2": 0.9, "devices": 1,
+             "batch_size": 8, "latent_dim": 8, "window_seconds": 2.0,
+             "learning_rate": 1e-3, "beta_2": 0.9, "devices": 1,
              "mixup": {"alpha": 0.4},
              "feature_gan": {"epochs": 1, "batch_size": 16, "latent_dim": 8},
              "augmentation": {"model": "logreg", "ratio": 0.5, "curve": {

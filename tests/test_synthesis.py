@@ -506,3 +506,7 @@ def test_quality_table_gives_the_spread_over_runs_and_names_a_run_without_the_ge
     assert cli.main(["quality-table", str(tmp_path / "seed-0.json"), str(mixup_only)]) == 1
     with pytest.raises(SeedflowError, match="run 2: 0 'signal_gan' synthesis records"):
         quality.spread_table([runs[0], json.loads(mixup_only.read_text())])
+    other_classes = _synthesis_record("signal_gan", 0.03, 0.8)
+    other_classes["quality"]["pooled"].pop("positive")
+    with pytest.raises(SeedflowError, match="run 2: groups and classes"):
+        quality.spread_table([runs[0], [other_classes]])

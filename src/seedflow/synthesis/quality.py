@@ -322,7 +322,9 @@ def spread_table(runs: list[list[dict]], generator: str = "signal_gan") -> str:
     """Markdown table of ``generator``'s quality over several runs' summary records (one
     list of metrics.json records per run, e.g. one per seed): per group, class and measure
     the synthetic-vs-held-out mean ± std over the runs and the real-vs-held-out mean, then
-    TSTR and TRTR accuracy. A run without the generator's record is an error."""
+    TSTR and TRTR accuracy. A run without the generator's record, or whose groups and
+    classes differ from the first run's, is an error (nothing is averaged over part of the
+    runs)."""
     found = []
     for n, records in enumerate(runs, 1):
         matching = [r for r in records if r.get("kind") == "synthesis"
@@ -331,14 +333,20 @@ def spread_table(runs: list[list[dict]], generator: str = "signal_gan") -> str:
             raise SeedflowError(f"run {n}: {len(matching)} '{generator}' synthesis records "
                                 f"in its metrics.json, expected 1")
         found.append(matching[0])
+    layouts = [{g: sorted(c) for g, c in r["quality"].items()} for r in found]
+    for n, layout in enumerate(layouts[1:], 2):
+        if layout != layouts[0]:
+            raise SeedflowError(f"run {n}: groups and classes {layout}, run 1 has "
+                                f"{layouts[0]}")
 
     def cell(values) -> str:
         values = np.asarray(values, dtype=float)
         return f"{values.mean():.3f} ± {values.std():.3f}"
 
     measures = [m for m in SPREAD_MEASURES
-                if all(m in c["synthetic_vs_heldout"] for r in found
-                       for g in r["quality"].values() for c in g.values())]
+                if all(m in c[side] for r in found for g in r["quality"].values()
+                       for c in g.values() for side in ("synthetic_vs_heldout",
+                                                        "real_vs_heldout"))]
     lines = [f"{generator}, {len(found)} runs: synthetic vs held-out, mean ± std over runs "
              f"(real vs held-out, mean)", "",
              "| group · class | " + " | ".join(measures) + " |",
