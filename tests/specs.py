@@ -4,6 +4,7 @@ over it, built by the specs' ``from_config`` exactly as the workflow builds them
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from conftest import REPO
 
@@ -20,6 +21,9 @@ from seedflow.synthesis.signal_gan import SignalGanSpec
 from seedflow.synthesis.training import GanSpec, SpectralGanSpec
 
 DEFAULTS = seedflow_config.load(REPO / "config" / "config.yaml")
+# In-process tests train on the backend Keras runs here (KERAS_BACKEND, else TensorFlow);
+# the workflow's jobs take config key keras_backend.
+DEFAULTS["keras_backend"] = os.environ.get("KERAS_BACKEND", "tensorflow")
 BANDS = DEFAULTS["features"]["bands"]  # the features stage's default bands
 
 

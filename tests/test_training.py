@@ -4,7 +4,6 @@ data-parallel training (TensorFlow MirroredStrategy over 2 logical CPU devices, 
 DataParallel over 2 host CPU devices) matching one device."""
 
 import errno
-import importlib.util
 import json
 import os
 import shutil
@@ -322,7 +321,24 @@ def test_mirrored_strategy_on_two_logical_cpus_matches_one_device(features, tmp_
     assert abs(one["accuracy"] - two["accuracy"]) < 0.15
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+def test_a_fold_killed_under_jax_resumes_to_the_uninterrupted_result(features, tmp_path):
+    """Under JAX, the workflow's default backend (config key keras_backend): killed after its
+    third epoch and rerun in a new process, a fold with early stopping ends bit for bit as an
+    uninterrupted JAX run."""
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
+           "CUDA_VISIBLE_DEVICES": ""}
+    (reference,) = results(run_in_process(
+        features, [(EARLY_STOPPING, tmp_path / "reference", tmp_path / "reference.ckpt")],
+        env=env))
+    out, checkpoints = tmp_path / "out", tmp_path / "checkpoints"
+    _killed(run_in_process(features, [(EARLY_STOPPING, out, checkpoints)], kill=2, env=env),
+            out)
+    (resumed,) = results(run_in_process(features, [(EARLY_STOPPING, out, checkpoints)],
+                                        env=env))
+    assert resumed["backend"] == "jax" and resumed["resumed_from_epoch"] == 3
+    assert_same_fold(out, resumed, (tmp_path / "reference", reference))
+
+
 def test_jax_data_parallel_on_two_cpu_devices_matches_one_device(features, tmp_path):
     """keras.distribution.DataParallel over 2 forced host CPU devices: the log names both,
     the global batch is per-replica x 2 and the accuracy matches a 1-device JAX run."""

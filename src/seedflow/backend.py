@@ -104,7 +104,7 @@ def _devices(n: int, key: str) -> list:
                             f"{len(devices)} are visible to {name}")
     if wanted > 1 and name not in ("tensorflow", "jax"):
         raise SeedflowError(f"config key {key}: data-parallel training is supported with "
-                            f"KERAS_BACKEND tensorflow or jax, not {name}")
+                            f"the tensorflow or jax Keras backend, not {name}")
     return devices[:wanted]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from seedflow import config as seedflow_config
 from seedflow import datasets
+from seedflow import keras_backend
 from seedflow import models as seedflow_models
 from seedflow import planning
 from seedflow import presets
@@ -23,6 +24,7 @@ try:
     # (--configfile, --config), which Snakemake keeps apart from config/config.yaml.
     presets.apply(config, workflow.config_settings.overwrite_config)
     seedflow_config.validate(config, SCHEMA)
+    keras_backend.check(config)
     RECORDINGS = {(r.subject, r.session): r for r in datasets.recordings(config)}
     FOLDS = {
         p: {f.name: f for f in protocols.folds(list(RECORDINGS),
@@ -48,6 +50,7 @@ FOLD_FILES = (
     "metrics.json",
     "preprocessing.json",
 )
+KERAS_CACHE = str(RESULTS / "cache")  # compiled train steps, reused between jobs (JAX)
 KERAS_MODELS = [n for n in seedflow_models.NAMES if seedflow_models.spec(n).kind == "keras"]
 SKLEARN_MODELS = [n for n in seedflow_models.NAMES if seedflow_models.spec(n).kind == "sklearn"]
 

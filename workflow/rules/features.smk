@@ -12,9 +12,12 @@ if not datasets.official_features(config):
             directory(RESULTS / "features" / "sub-{subject}" / "ses-{session}.zarr"),
         log:
             RESULTS / "logs" / "features" / "sub-{subject}_ses-{session}.log",
-        threads: 1 if config["features"]["scheduler"] == "slurm" else 2  # slurm: workers are jobs
-        # Before the signal GAN and the folds: on 2 cores a features job waiting for both
-        # while the GAN holds one would leave the other idle.
+        # One thread, as every other job: a job asking for two never starts while two
+        # one-thread jobs hold the cores of a small machine (measured: a feature job of the
+        # default run waited 10 minutes for the last fold's features). A session's DE takes
+        # ~6 s either way; more threads: snakemake --set-threads features=N.
+        threads: 1
+        # Before the signal GAN and the folds: they need its stores.
         priority: 2
         resources:
             mem_mb=config["features"]["mem_mb"],

@@ -10,6 +10,7 @@ rule ingest:
         directory(RESULTS / "ingest" / "sub-{subject}" / "ses-{session}.zarr"),
     log:
         RESULTS / "logs" / "ingest" / "sub-{subject}_ses-{session}.log",
+    priority: 2  # as the features jobs that wait for it (a late ingest leaves its fold last)
     resources:
         mem_mb=io_mem_mb,
         runtime=io_runtime,

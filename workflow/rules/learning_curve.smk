@@ -27,6 +27,7 @@ rule augmentation_curve:
             RESULTS / "checkpoints" / "learning-curve" / w.model / w.fold
             / f"trials-{w.size}" / f"seed-{w.seed}"
         ),
+        cache=KERAS_CACHE,
     conda:
         "../../envs/seedflow.yaml"
     script:

@@ -22,6 +22,7 @@ rule train:
         spec=lambda w: as_param(TrainSpec.from_config(config, w.model, w.protocol)),
         fold=lambda w: as_param(FOLDS[w.protocol][w.fold]),
         checkpoints=lambda w: str(RESULTS / "checkpoints" / w.model / w.protocol / w.fold),
+        cache=KERAS_CACHE,
         preparation=lambda w: as_param(
             Preparation.from_config(config, fold_dir(w.model, w.protocol, w.fold))
         ),

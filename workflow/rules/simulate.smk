@@ -22,6 +22,7 @@ if datasets.simulated(config):
             RESULTS / "logs" / "simulate" / "{path}.log",
         wildcard_constraints:
             path="|".join(re.escape(f) for f in SIMULATED_FILES),
+        priority: 2  # as the ingest and features jobs that wait for it
         params:
             simulation=lambda w: as_param(SIMULATOR.file_spec(SIMULATION, w.path)),
         conda:

@@ -26,6 +26,7 @@ rule signal_gan:
     params:
         spec=as_param(SignalGanSpec.from_config(config)),
         checkpoint=lambda w: str(SYNTHETIC / "checkpoints" / f"signal_gan_{w.group}.npz"),
+        cache=KERAS_CACHE,
     conda:
         "../../envs/seedflow.yaml"
     script:
@@ -44,6 +45,7 @@ rule feature_gan:
     params:
         spec=as_param(FeatureGanSpec.from_config(config)),
         checkpoint=lambda w: str(SYNTHETIC / "checkpoints" / f"feature_gan_{w.group}.npz"),
+        cache=KERAS_CACHE,
     conda:
         "../../envs/seedflow.yaml"
     script:
@@ -89,6 +91,7 @@ rule train_augmented:
         checkpoints=lambda w: str(
             RESULTS / "checkpoints" / "augmentation" / w.model / w.protocol / w.arm / w.fold
         ),
+        cache=KERAS_CACHE,
         preparation=lambda w: as_param(
             Preparation.from_config(config, augmented_dir(w.model, w.protocol, w.arm, w.fold))
         ),

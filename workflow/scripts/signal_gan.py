@@ -2,13 +2,14 @@
 
 from pathlib import Path
 
-from seedflow import backend
+from seedflow import keras_backend
 from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.synthesis import signal_gan
 
-
 spec = from_param(signal_gan.SignalGanSpec, snakemake.params.spec)
+keras_backend.use(spec.gan.backend, cache=Path(snakemake.params.cache))
+from seedflow import backend  # noqa: E402  (imports Keras: after its backend is set)
 
 
 def step():

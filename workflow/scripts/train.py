@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from seedflow import models
+from seedflow import keras_backend, models
 from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.recognition import train
@@ -21,6 +21,7 @@ sessions = [
 
 keras_model = models.spec(snakemake.wildcards.model).kind == "keras"
 if keras_model:  # scikit-learn baselines never import Keras (saves ~10-20 s per job)
+    keras_backend.use(spec.fit.backend, cache=Path(snakemake.params.cache))
     from seedflow import backend
 
     backend.limit_threads(snakemake.threads)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from seedflow import backend
+from seedflow import keras_backend
 from seedflow.config import from_param
 from seedflow.logs import run_step
 from seedflow.recognition import train
@@ -17,8 +17,11 @@ preparation = from_param(Preparation, snakemake.params.preparation)
 sessions = [Session(s, k, Path(snakemake.input.features[i]))
             for i, (s, k) in enumerate(fold.sessions)]
 checkpoints = Path(snakemake.params.checkpoints)
-augmentation = Augmentation(from_param(AugmentationSpec, snakemake.params.augmentation),
-                            checkpoints.with_name(checkpoints.name + ".feature_gan.npz"))
+arm = from_param(AugmentationSpec, snakemake.params.augmentation)
+augmentation = Augmentation(arm, checkpoints.with_name(checkpoints.name + ".feature_gan.npz"))
+keras_backend.use(spec.fit and spec.fit.backend, arm.generator and arm.generator.backend,
+                  cache=Path(snakemake.params.cache))
+from seedflow import backend  # noqa: E402  (imports Keras: after its backend is set)
 
 
 def step():

@@ -46,6 +46,7 @@ class FitSpec:
     learning_rate: float
     patience: int | None
     replicas: int
+    backend: str  # config key keras_backend
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class TrainSpec:
         if spec.kind == "keras":
             fit = FitSpec(rec["epochs"], rec["batch_size"], float(rec["learning_rate"]),
                           rec["patience"] if protocols.validates(split, per_class) else None,
-                          rec["replicas"])
+                          rec["replicas"], config["keras_backend"])
         return cls(rec["seed"], split, RepresentationSpec.from_config(config, spec.representation),
                    per_class, fit, rec["importance_repeats"] if importance else 0)
 
@@ -412,11 +413,13 @@ def _fit_keras(model_name: str, model_spec, samples: Samples, train, validation,
                out_dir: Path, spec: TrainSpec, work: Path, extra_callbacks):
     import keras
 
-    from seedflow import backend
+    from seedflow import backend, keras_backend
     from seedflow.checkpoints import EpochCheckpoint
+    from seedflow.models.layers import Standardization
     from seedflow.recognition.batches import Batches
 
     fit = spec.fit
+    keras_backend.require(fit.backend)
     parallel = backend.data_parallel(fit.replicas, "recognition.replicas")
     replicas, multiple = parallel.replicas, parallel.batch_multiple
     batch_size = fit.batch_size * replicas
@@ -425,8 +428,7 @@ def _fit_keras(model_name: str, model_spec, samples: Samples, train, validation,
     kind = model_spec.representation
     mean, variance = normaliser_statistics(samples, train, kind, spec.seed)
     with parallel.scope():
-        normalizer = keras.layers.Normalization(axis=NORMALISED_AXES[kind],
-                                                mean=mean, variance=variance)
+        normalizer = Standardization(axis=NORMALISED_AXES[kind], mean=mean, variance=variance)
         model = models.build(model_name, samples.x.shape[1:], len(samples.class_names),
                              normalizer, **samples.options)
         model.compile(optimizer=keras.optimizers.Adam(fit.learning_rate),
@@ -472,6 +474,7 @@ def _fit_keras(model_name: str, model_spec, samples: Samples, train, validation,
         with parallel.scope():
             return model.predict(data, verbose=0)[:len(part)]
 
-    return predict, {"replicas": replicas, "global_batch_size": batch_size,
+    return predict, {"backend": keras.backend.backend(), "replicas": replicas,
+                     "global_batch_size": batch_size,
                      "epochs_run": len(checkpoint.history),
                      "resumed_from_epoch": first_epoch}

@@ -163,9 +163,10 @@ class Crops:
 def train(crops: Crops, n_classes: int, sfreq: float, spec: SpectralGanSpec,
           checkpoint: Path):
     """Build and train the spectral GAN on ``crops``; returns it and its losses."""
-    from seedflow import backend
+    from seedflow import backend, keras_backend
     from seedflow.synthesis import spectral
 
+    keras_backend.require(spec.backend)
     backend.seed_everything(spec.seed)
     if spec.devices != 1:
         raise SeedflowError(f"config key synthesis.devices: {spec.devices}; the signal GAN "

@@ -49,6 +49,7 @@ class GanSpec:
     beta_1: float
     beta_2: float
     devices: int
+    backend: str  # config key keras_backend
 
     @classmethod
     def from_config(cls, config: dict) -> "GanSpec":
@@ -59,7 +60,7 @@ class GanSpec:
                    gradient_penalty=float(own["gradient_penalty"]),
                    learning_rate=float(own["learning_rate"]),
                    beta_1=float(own["beta_1"]), beta_2=float(own["beta_2"]),
-                   devices=section["devices"])
+                   devices=section["devices"], backend=config["keras_backend"])
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ class SpectralGanSpec:
     feature_matching: float
     critic_width: int
     devices: int
+    backend: str  # config key keras_backend
 
     @classmethod
     def from_config(cls, config: dict) -> "SpectralGanSpec":
@@ -88,7 +90,8 @@ class SpectralGanSpec:
                    learning_rate=float(section["learning_rate"]),
                    beta_2=float(section["beta_2"]), r1_gamma=float(section["r1_gamma"]),
                    feature_matching=float(section["feature_matching"]),
-                   critic_width=section["critic_width"], devices=section["devices"])
+                   critic_width=section["critic_width"], devices=section["devices"],
+                   backend=config["keras_backend"])
 
 
 def fingerprint(x: np.ndarray, y: np.ndarray, spec: GanSpec | SpectralGanSpec) -> str:
@@ -104,17 +107,11 @@ def fingerprint(x: np.ndarray, y: np.ndarray, spec: GanSpec | SpectralGanSpec) -
 
 def train_gan(x: np.ndarray, y: np.ndarray, spec: GanSpec, build, checkpoint: Path):
     """Build (inside the devices' scope) and train a WGAN-GP; returns it and its losses."""
-    import keras
-
-    from seedflow import backend
+    from seedflow import backend, keras_backend
     from seedflow.synthesis.networks import WGANGP
 
+    keras_backend.require(spec.backend)
     backend.seed_everything(spec.seed)
-
-    name = keras.backend.backend()
-    if name not in ("tensorflow", "jax"):
-        raise SeedflowError(f"the GAN trains under TensorFlow or JAX, not the '{name}' Keras "
-                            f"backend (set KERAS_BACKEND)")
     parallel = backend.data_parallel(spec.devices, "synthesis.devices")
     with parallel.scope():
         generator, critic = build()
@@ -277,8 +274,8 @@ def train_spectral(gan, batches, spec: SpectralGanSpec, checkpoint: Path,
 
         step = tf.function(gan.tf_step, jit_compile=True)
     else:
-        raise SeedflowError(f"the GAN trains under TensorFlow or JAX, not the '{name}' Keras "
-                            f"backend (set KERAS_BACKEND)")
+        raise SeedflowError(f"config key keras_backend: the GAN trains under TensorFlow or "
+                            f"JAX, not {name}")
     every = spec.checkpoint_every
     chunks = -(-spec.steps // every)
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
