@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from seedflow import backend, models
+from seedflow.models.layers import Standardization
 
 SHAPES = {"cnn4d": (9, 9, 5), "aann4d": (4, 9, 9, 10), "ccnn": (9, 9, 5),
           "fbccnn": (9, 9, 5), "dgcnn": (62, 5), "eegnet": (62, 200, 1), "dnn": (310,)}
@@ -48,8 +49,7 @@ def throughput(name: str, windows: int, batch_size: int, epochs: int, replicas: 
     used = parallel.replicas
     timer = EpochTimes()
     with parallel.scope():
-        norm = keras.layers.Normalization(axis=-1, mean=np.zeros(shape[-1]),
-                                          variance=np.ones(shape[-1]))
+        norm = Standardization(axis=-1, mean=np.zeros(shape[-1]), variance=np.ones(shape[-1]))
         model = models.build(name, shape, 3, norm, **OPTIONS.get(name, {}))
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(Batches(x, y, np.arange(n), batch_size * used, seed=0,
