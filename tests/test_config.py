@@ -99,3 +99,24 @@ def test_every_stage_spec_reaches_its_rule_as_builtin_values_and_back(defaults, 
         param = config.as_param(spec)
         assert _builtin(param), param
         assert config.from_param(type(spec), param) == spec
+
+
+def test_a_keras_backend_not_installed_or_unable_to_train_the_gans_stops_the_run(
+        defaults, monkeypatch):
+    """Config key keras_backend, checked before any job: the backend must be installed and,
+    with synthesis on, be one the GANs' train steps exist for."""
+    import importlib.util
+
+    from seedflow import keras_backend
+
+    keras_backend.check(defaults)  # jax, installed
+    installed = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "torch" else installed(name, *a))
+    torch = {**defaults, "keras_backend": "torch"}
+    with pytest.raises(SeedflowError, match="keras_backend: Keras backend torch is not installed"):
+        keras_backend.check(torch)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
+    with pytest.raises(SeedflowError, match="the GANs .* train under jax or tensorflow, not torch"):
+        keras_backend.check(torch)
+    keras_backend.check({**torch, "synthesis": {**defaults["synthesis"], "enabled": False}})

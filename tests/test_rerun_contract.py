@@ -134,6 +134,17 @@ def test_changing_the_epochs_reruns_every_fold_and_nothing_before(done, tmp_path
 
 
 @pytest.mark.slow
+def test_changing_the_keras_backend_reruns_what_keras_trains_and_nothing_else(done, tmp_path):
+    """The backend changes the numbers of every Keras training job (folds, both GANs, the
+    augmentation arms); features, mixup and the stores stay."""
+    jobs = planned(done, TINY, override(tmp_path, "backend", {"keras_backend": "tensorflow"}))
+    assert sorted(w["fold"] for rule, w in jobs if rule == "train") == ["sub-1_ses-1",
+                                                                        "sub-2_ses-1"]
+    assert {rule for rule, _ in jobs} == {"train", "train_augmented", "signal_gan",
+                                          "feature_gan", *AGGREGATES}
+
+
+@pytest.mark.slow
 def test_changing_the_planted_effect_rewrites_the_recordings_not_the_labels(done, tmp_path):
     jobs = planned(done, TINY, override(tmp_path, "effect", {"simulation": {"effect_size": 1}}))
     written = sorted(w["path"] for rule, w in jobs if rule == "simulate_file")
