@@ -30,6 +30,14 @@ def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True, text=True, env=env, timeout=1200)
 
 
+def predict_cli(*args: str) -> subprocess.CompletedProcess:
+    """``seedflow predict`` in a process of its own, as a user runs it: it takes a fold's
+    Keras backend (a workflow fold's: config key keras_backend, JAX by default), which the
+    test process, holding Keras already, cannot switch to."""
+    return subprocess.run([sys.executable, "-m", "seedflow.cli", "predict", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
 def write_seed_dataset(root: Path, spec: SimulationSpec) -> Path:
     """Simulated Preprocessed_EEG folder for ``spec``; returns the folder."""
     for relative in [rel for _, _, rel in simulate_seed.recordings(spec)]:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import REPO, TINY, snakemake
+from conftest import REPO, TINY, predict_cli, snakemake
 from test_predict import assert_same_predictions
 
 from seedflow import config as seedflow_config
@@ -29,7 +29,6 @@ from seedflow.recognition import protocols
 from seedflow.recognition import train
 from seedflow.channels import (SEED_62, grid_for, grid_placement, montage, normalise, pick,
                                standard_name)
-from seedflow.cli import main
 from seedflow.errors import DatasetError, SeedflowError
 from seedflow.channels import to_grid
 from seedflow.datasets import mne_raw
@@ -396,7 +395,7 @@ def test_trial_shorter_than_a_feature_window_names_the_trial(tmp_path):
 # ---- a lab's BrainVision recording through the workflow ----------------------------------------
 
 @pytest.mark.slow
-def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, capsys):
+def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path):
     """One subject, 8 trials of 20 s from `S  1`/`S  2` markers (one sample long, as a
     recorder writes them), an old-style 32-channel cap: ingest, features, cnn4d (grid: 4
     channels left out) and logreg, both reports; then predict reads it as the run did."""
@@ -449,18 +448,19 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
 
     # predict: the same recording gives the workflow's predictions; markers it does not
     # know name the command-line option, not a config key.
-    assert main(["predict", "--model", str(fold), "--recording", str(vhdr), "--out",
-                 str(tmp_path / "pred")]) == 0
+    run = predict_cli("--model", str(fold), "--recording", str(vhdr), "--out",
+                      str(tmp_path / "pred"))
+    assert run.returncode == 0, run.stderr[-3000:]
     assert_same_predictions(tmp_path / "pred" / "windows.csv", fold / "predictions.csv")
     # Another cap (one channel more, in another order) with other marker codes.
     other = tmp_path / "other" / "sub-02_task-films_eeg.vhdr"
     onsets = _lab_recording(other, ["AF7", *reversed(CAP), "HEOG", "VEOGb"], trials=2,
                             trial_seconds=20, rest=4,
                             descriptions=("Stimulus/S 11", "Stimulus/S 12"), fmt="brainvision")
-    capsys.readouterr()
-    assert main(["predict", "--model", str(fold), "--recording", str(other), "--out",
-                 str(tmp_path / "pred2")]) == 1
-    err = capsys.readouterr().err
+    run = predict_cli("--model", str(fold), "--recording", str(other), "--out",
+                      str(tmp_path / "pred2"))
+    err = run.stderr
+    assert run.returncode == 1, err[-3000:]
     assert "no events described as 'Stimulus/S  1', 'Stimulus/S  2'; the file has: " \
            "'Comment/start' (1), 'Stimulus/S 11' (1), 'Stimulus/S 12' (1)" in err
     assert "the training run's setting dataset.event_labels" in err
@@ -468,8 +468,9 @@ def test_brainvision_recording_with_stimulus_markers_runs_end_to_end(tmp_path, c
     labels = tmp_path / "other.tsv"
     labels.write_text("onset\tduration\ttrial_type\n" + "".join(
         f"{t}\t20\t{d}\n" for t, d in zip(onsets, MARKERS)))
-    assert main(["predict", "--model", str(fold), "--recording", str(other), "--labels",
-                 str(labels), "--out", str(tmp_path / "pred2")]) == 0
+    run = predict_cli("--model", str(fold), "--recording", str(other), "--labels",
+                      str(labels), "--out", str(tmp_path / "pred2"))
+    assert run.returncode == 0, run.stderr[-3000:]
     trials = list(csv.DictReader(open(tmp_path / "pred2" / "trials.csv")))
     assert [(r["subject"], r["label"], r["n_samples"]) for r in trials] == [
         ("02", "0", "20"), ("02", "1", "20")]

@@ -6,12 +6,11 @@ as the workflow gave for the same windows, with the training preprocessing."""
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import mne
 import pytest
+from conftest import predict_cli
 from layouts import complete, open_source, recordings_of, write_simulated
 from test_cnt import CNT
 
@@ -196,11 +195,8 @@ def test_a_fold_of_the_workflow_predicts_its_recording_as_the_workflow_did(tiny_
     assert result.returncode == 0, result.stderr[-3000:]
     fold = workdir / "results" / "models" / "cnn4d" / "subject_dependent" / "sub-2_ses-1"
     (recording,) = (workdir / "results" / "simulated" / "Preprocessed_EEG").glob("2_*.mat")
-    # a process of its own, as a user runs it: it takes the fold's Keras backend (the
-    # workflow's keras_backend), which this test process, holding Keras already, cannot
-    run = subprocess.run([sys.executable, "-m", "seedflow.cli", "predict", "--model", str(fold),
-                          "--recording", str(recording), "--out", str(tmp_path / "out")],
-                         capture_output=True, text=True, timeout=600)
+    run = predict_cli("--model", str(fold), "--recording", str(recording), "--out",
+                      str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads((fold / "metrics.json").read_text())["backend"] == "jax"
     assert {r["subject"] for r in rows(tmp_path / "out" / "windows.csv")} == {"2"}
