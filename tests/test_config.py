@@ -120,3 +120,19 @@ def test_a_keras_backend_not_installed_or_unable_to_train_the_gans_stops_the_run
     with pytest.raises(SeedflowError, match="the GANs .* train under jax or tensorflow, not torch"):
         keras_backend.check(torch)
     keras_backend.check({**torch, "synthesis": {**defaults["synthesis"], "enabled": False}})
+
+
+def test_predict_takes_the_backend_a_fold_was_trained_on(tmp_path):
+    """A Keras fold's metrics.json names it; a stacking fold takes its Keras base model's
+    (its meta-model reads their probabilities); scikit-learn folds name none."""
+    import json
+
+    from seedflow import keras_backend
+
+    for name, metrics in {"cnn4d": {"backend": "jax"}, "svm": {}, "stacking": {}}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "stacking" / "preprocessing.json").write_text(json.dumps(
+        {"model": "stacking", "base_dirs": {"svm": "../svm", "cnn4d": "../cnn4d"}}))
+    assert [keras_backend.of_fold(tmp_path / n) for n in ("cnn4d", "svm", "stacking")] == [
+        "jax", None, "jax"]

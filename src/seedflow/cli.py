@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from seedflow import keras_backend
 
-    # the fold's own backend gives its numbers; else KERAS_BACKEND (stacking, scikit-learn)
+    # the fold's own backend gives its numbers; else KERAS_BACKEND (scikit-learn)
     keras_backend.use(keras_backend.of_fold(args.model))
     from seedflow.recognition import predict
 

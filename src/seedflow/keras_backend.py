@@ -66,6 +66,11 @@ def require(name: str) -> None:
 
 
 def of_fold(fold_dir: Path) -> str | None:
-    """The backend a fold was trained on (its metrics.json), None where it does not say."""
-    metrics = fold_dir / "metrics.json"
-    return json.loads(metrics.read_text()).get("backend") if metrics.is_file() else None
+    """The backend a fold was trained on (its metrics.json; a stacking fold: that of its
+    first Keras base model), None where none says (scikit-learn models)."""
+    metrics, preparation = fold_dir / "metrics.json", fold_dir / "preprocessing.json"
+    if metrics.is_file() and "backend" in (found := json.loads(metrics.read_text())):
+        return found["backend"]
+    bases = json.loads(preparation.read_text()).get("base_dirs", {}) \
+        if preparation.is_file() else {}
+    return next((b for b in (of_fold(fold_dir / d) for d in bases.values()) if b), None)
