@@ -59,13 +59,16 @@ def check_planted(result: dict) -> None:
         assert best["channels"][0] == "T7" and best["accuracy"] > 0.9
 
 
-@pytest.mark.parametrize("kind", ["flat", "grid"])
+ARRANGE = {"flat": lambda v: v.reshape(len(v), -1), "grid": lambda v: to_grid(v, SEED_62),
+           "channels_bands": lambda v: v}  # (n, 62, 5): dgcnn's input
+
+
+@pytest.mark.parametrize("kind", list(ARRANGE))
 def test_the_planted_band_and_channel_of_a_feature_model_come_out(kind):
     rng = np.random.default_rng(0)
     (x_train, y_train), (x_test, y_test) = planted_features(400, rng), planted_features(200,
                                                                                        rng)
-    arrange = ((lambda v: v.reshape(len(v), -1)) if kind == "flat"
-               else (lambda v: to_grid(v, SEED_62)))
+    arrange = ARRANGE[kind]
     predict = model_on(arrange(x_train), y_train)
     result = fold_importance(predict, samples(arrange(x_test), y_test),
                              samples(arrange(x_train), y_train), "train", kind=kind,

@@ -3,11 +3,12 @@
 measured on the fold's test samples only, after training.
 
 - **Bands**: test accuracy with one band removed and with only that band kept. Feature
-  models (DE or log-PSD grids, flat DE, sequences, 4D segments): removed = the band's
-  values permuted across the test samples (``repeats`` permutations, mean accuracy); kept
-  alone = every other band's values masked as missing, which the model imputes with its
-  training mean. Raw-window models: removed = each window band-stop filtered, kept alone =
-  band-pass filtered (the features' zero-phase Butterworth, ``scipy.signal.sosfiltfilt``).
+  models (DE or log-PSD grids, flat DE, DE per channel and band, sequences, 4D segments):
+  removed = the band's values permuted across the test samples (``repeats`` permutations,
+  mean accuracy); kept alone = every other band's values masked as missing, which the
+  model imputes with its training mean. Raw-window models: removed = each window
+  band-stop filtered, kept alone = band-pass filtered (the features' zero-phase
+  Butterworth, ``scipy.signal.sosfiltfilt``).
 - **Channels**: permutation importance, the accuracy lost when one channel's values (all
   bands; a raw model: its trace) are permuted across the test samples (mean over
   ``repeats``).
@@ -62,7 +63,7 @@ def entry_map(kind: str, ch_names: list[str], n_bands: int, sample_shape: tuple,
         chan, band = np.concatenate([chan, chan], 1), np.concatenate([band, band], 1)
     if kind in GRID_KINDS:  # +1: the grid's empty cells (0) become -1
         chan, band = (to_grid(a[None] + 1, ch_names)[0] - 1 for a in (chan, band))
-    else:
+    elif kind != "channels_bands":  # flat, sequence: one row of channels x bands
         chan, band = chan.reshape(-1), band.reshape(-1)
     return (np.broadcast_to(chan, sample_shape), np.broadcast_to(band, sample_shape))
 
