@@ -13,8 +13,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from seedflow.channels import SEED_62, to_grid
-from seedflow.recognition.importance import BEST_K, fold_importance, summary
-from seedflow.recognition.representations import Samples
+from seedflow.recognition import representations
+from seedflow.recognition.importance import BEST_K, entry_map, fold_importance, summary
+from seedflow.recognition.representations import KINDS, Samples
 
 BANDS = {"delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14, 31],
          "gamma": [31, 50]}
@@ -171,3 +172,22 @@ def test_the_workflow_writes_importance_per_fold_and_per_model(tiny_run):
     record = next(r for r in records if r["model"] == "cnn4d" and "kind" not in r
                   and not r.get("augmentation"))
     assert record["importance"]["n_folds"] == len(folds)
+
+
+# Sequences ("sequence", "grid_sequence") stack windows of the flat and grid layouts, and raw
+# windows have no band axis (tested above).
+WINDOW_KINDS = ["grid", "psd_grid", "flat", "channels_bands", "grid4d"]
+
+
+@pytest.mark.parametrize("kind", WINDOW_KINDS)
+def test_each_entry_of_a_feature_representation_is_mapped_to_its_channel_and_band(kind):
+    """entry_map agrees with the representation's own layout (representations._arranged):
+    a value coding (channel, band) sits where entry_map says that channel and band are."""
+    n_features = 10 if kind == "grid4d" else 5  # grid4d: DE then log PSD of every band
+    code = (np.arange(62)[:, None] * 100 + np.arange(n_features) % 5)[None].astype(float)
+    arranged = representations._arranged(code, kind, list(SEED_62))[0]
+    chan, band = entry_map(kind, list(SEED_62), 5, arranged.shape)
+    present = chan >= 0
+    np.testing.assert_array_equal(arranged[present], (chan * 100 + band)[present])
+    assert set(np.unique(chan[present])) == set(range(62))
+    assert set(KINDS) == {*WINDOW_KINDS, "sequence", "grid_sequence", "raw"}  # none untested
