@@ -208,6 +208,45 @@ def small_crops(n_times=100, seed=0):
     return signal_gan.Crops(trials, [0, 1] * 3, n_times)
 
 
+# Lowers the JAX training step of a signal GAN whose feature-matching targets come from
+# random trials drawn with seed argv[1]; prints the targets' sum and a hash of the program.
+STEP_PROGRAM = """
+import hashlib, sys
+import jax
+import numpy as np
+from seedflow.synthesis import signal_gan, spectral
+rng = np.random.default_rng(int(sys.argv[1]))
+trials = [rng.standard_normal((400, 3)).astype(np.float32) for _ in range(4)]
+crops = signal_gan.Crops(trials, [0, 1] * 2, 100)
+target, layer = spectral.feature_targets(crops.batch, 50.0, 100, 3, 2, rng, n_windows=40,
+                                         batch=20)
+gan = spectral.SpectralGAN(spectral.build_generator(100, 3, 2, 50.0, latent_dim=4),
+                           spectral.build_critic(100, 3, 2, 50.0, hidden=8), latent_dim=4,
+                           total_steps=10, fm_target=target, fm_layer=layer)
+x, y = crops.batch(rng, 4)
+z, noise = gan.step_inputs(rng, 4)
+lowered = jax.jit(gan.jax_step, static_argnums=(5,)).lower(gan.jax_state(), x, y, z, noise,
+                                                           True)
+print(float(target.sum()), hashlib.sha256(lowered.as_text().encode()).hexdigest())
+"""
+
+
+def test_the_signal_gan_step_compiles_to_one_program_for_any_training_data():
+    """JAX's compilation cache keys on the program: data-dependent constants in it (the
+    feature-matching targets) would make every GAN (every learning-curve cell) compile its
+    step anew."""
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    outputs = []
+    for seed in ("1", "2"):
+        run = subprocess.run([sys.executable, "-c", STEP_PROGRAM, seed], env=env,
+                             capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-3000:]
+        outputs.append(run.stdout.split())
+    (target_1, program_1), (target_2, program_2) = outputs
+    assert target_1 != target_2      # other data, other targets ...
+    assert program_1 == program_2    # ... and the same compiled step
+
+
 def test_signal_gan_resumes_after_a_kill_to_the_uninterrupted_samples(tmp_path, monkeypatch):
     """Signal GAN (steps in chunks): killed after its 2nd checkpoint and resumed, it ends with
     every weight (both networks, optimisers, EMA generator, feature-matching error), loss

@@ -364,7 +364,10 @@ class SpectralGAN:
         self.ema = [keras.Variable(v.value, trainable=False, name=f"ema_{v.name}")
                     for v in generator.trainable_variables]
         target = np.zeros((1, 1), "float32") if fm_target is None else fm_target
-        self.fm_target = ops.convert_to_tensor(np.asarray(target, "float32"))
+        # A variable, not a constant: XLA bakes constants into the compiled step, so every
+        # dataset's step would compile anew (the JAX compilation cache could never hit).
+        self.fm_target = keras.Variable(np.asarray(target, "float32"), trainable=False,
+                                        name="fm_target")
         self.fm_classes = int(target.shape[0])
         self.fm_error = keras.Variable(np.zeros_like(target), trainable=False, name="fm_error")
 
@@ -374,15 +377,15 @@ class SpectralGAN:
         s = rng.standard_normal((n,) + self.noise_shape, dtype=np.float32)
         return z, s
 
-    def _fm_update(self, error, fake, labels):
+    def _fm_update(self, error, target, fake, labels):
         """New EMA of the class-mean feature error, from this step's (detached) fakes."""
         means, counts = class_means(self.fm_layer(fake), labels, self.fm_classes)
         return ops.where(counts > 0, self.fm_beta * error
-                         + (1 - self.fm_beta) * (means - self.fm_target), error)
+                         + (1 - self.fm_beta) * (means - target), error)
 
-    def _fm_loss(self, error, fake, labels):
+    def _fm_loss(self, error, target, fake, labels):
         means, _ = class_means(self.fm_layer(fake), labels, self.fm_classes)
-        return self.fm_weight * ops.mean(error * (means - self.fm_target))
+        return self.fm_weight * ops.mean(error * (means - target))
 
     # -- TensorFlow ---------------------------------------------------------------------
     def tf_step(self, real, labels, z, noise, do_r1: bool):
@@ -410,12 +413,14 @@ class SpectralGAN:
                         penalty = tf.zeros(())
                 self.d_opt.apply(tape.gradient(total, c_vars), c_vars)
                 if self.fm_weight:
-                    self.fm_error.assign(self._fm_update(self.fm_error.value, detached, labels))
+                    update = self._fm_update(self.fm_error.value, self.fm_target.value,
+                                             detached, labels)
+                    self.fm_error.assign(update)
                 error = tf.stop_gradient(self.fm_error.value)
             g_loss = generator_loss(self.critic([fake, labels], training=True))
             total = g_loss
             if self.fm_weight:
-                total = total + self._fm_loss(error, fake, labels)
+                total = total + self._fm_loss(error, self.fm_target.value, fake, labels)
         self.g_opt.apply(g_tape.gradient(total, g_vars), g_vars)
         d = self.ema_decay
         for e, v in zip(self.ema, g_vars):
@@ -429,13 +434,13 @@ class SpectralGAN:
         return tuple([v.value for v in group] for group in (
             g.trainable_variables, g.non_trainable_variables, c.trainable_variables,
             c.non_trainable_variables, self.g_opt.variables, self.d_opt.variables, self.ema,
-            [self.fm_error]))
+            [self.fm_error, self.fm_target]))
 
     def set_jax_state(self, state):
         g, c = self.generator, self.critic
         groups = (g.trainable_variables, g.non_trainable_variables, c.trainable_variables,
                   c.non_trainable_variables, self.g_opt.variables, self.d_opt.variables,
-                  self.ema, [self.fm_error])
+                  self.ema, [self.fm_error, self.fm_target])
         for group, values in zip(groups, state):
             for variable, value in zip(group, values):
                 variable.assign(value)
@@ -443,7 +448,7 @@ class SpectralGAN:
     def jax_step(self, state, real, labels, z, noise, do_r1: bool):
         import jax
 
-        g_tv, g_ntv, c_tv, c_ntv, g_opt, c_opt, ema, (fm_error,) = state
+        g_tv, g_ntv, c_tv, c_ntv, g_opt, c_opt, ema, (fm_error, fm_target) = state
 
         def gen(g_tv):
             return self.generator.stateless_call(g_tv, g_ntv, [z, labels, noise],
@@ -466,12 +471,13 @@ class SpectralGAN:
         (_, (d_loss, penalty, rs, fs)), grads = jax.value_and_grad(d_total, has_aux=True)(c_tv)
         c_tv, c_opt = self.d_opt.stateless_apply(c_opt, grads, c_tv)
         if self.fm_weight:
-            fm_error = self._fm_update(fm_error, fake, labels)
+            fm_error = self._fm_update(fm_error, fm_target, fake, labels)
 
         def g_total(x):
             loss = generator_loss(critic(c_tv, x))
             if self.fm_weight:
-                loss = loss + self._fm_loss(jax.lax.stop_gradient(fm_error), x, labels)
+                loss = loss + self._fm_loss(jax.lax.stop_gradient(fm_error), fm_target, x,
+                                            labels)
             return loss, loss
 
         (_, g_loss), x_grad = jax.value_and_grad(g_total, has_aux=True)(fake)
@@ -481,7 +487,7 @@ class SpectralGAN:
         ema = [d * e + (1 - d) * v for e, v in zip(ema, g_tv)]
         logs = dict(zip(METRICS, (d_loss, g_loss, penalty, rs, fs,
                                   ops.mean(ops.abs(fm_error)))))
-        return (g_tv, g_ntv, c_tv, c_ntv, g_opt, c_opt, ema, [fm_error]), logs
+        return (g_tv, g_ntv, c_tv, c_ntv, g_opt, c_opt, ema, [fm_error, fm_target]), logs
 
     # -- checkpoint state -------------------------------------------------------------
     def variables(self) -> list:
