@@ -115,6 +115,48 @@ def test_builders_are_backend_agnostic_keras():
             assert banned not in text, (path.name, banned)
 
 
+# EEGNet's spatial filters (seedflow.models.layers.SpatialFilters) against Keras'
+# DepthwiseConv2D, same seed: initial kernel, output and max-norm constraint.
+SPATIAL_FILTERS = """
+import keras
+import numpy as np
+from seedflow.models.layers import SpatialFilters
+x = np.random.default_rng(0).standard_normal((5, 62, 30, 8)).astype("float32")
+keras.utils.set_random_seed(1)
+depthwise = keras.layers.DepthwiseConv2D((62, 1), depth_multiplier=2, use_bias=False,
+                                         depthwise_constraint=keras.constraints.MaxNorm(1.0))
+depthwise.build(x.shape)
+keras.utils.set_random_seed(1)
+spatial = SpatialFilters(2, max_norm=1.0)
+spatial.build(x.shape)
+big = 3 * np.random.default_rng(2).standard_normal(spatial.kernel.shape).astype("float32")
+numpy = keras.ops.convert_to_numpy
+print(keras.backend.backend(),
+      float(np.abs(numpy(depthwise.kernel) - numpy(spatial.kernel)).max()),
+      float(np.abs(numpy(depthwise(x)) - numpy(spatial(x))).max()),
+      float(np.abs(numpy(depthwise.depthwise_constraint(big))
+                   - numpy(spatial.kernel.constraint(big))).max()))
+"""
+
+
+@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
+def test_eegnet_spatial_filters_compute_a_depthwise_convolution(backend):
+    """Under JAX they are an einsum (XLA runs grouped convolutions ~95 times slower on
+    CPU), elsewhere the backend's depthwise convolution: both give DepthwiseConv2D's
+    numbers."""
+    import os
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", SPATIAL_FILTERS], capture_output=True,
+                         text=True, timeout=300,
+                         env={**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    name, kernel, output, constraint = run.stdout.split()
+    assert name == backend and float(kernel) == 0.0 and float(constraint) == 0.0
+    assert float(output) < 1e-5
+
+
 PREPROCESSING = {"ingest": {"chunk_seconds": 10},
                  "features": {"window_seconds": 1.0, "bands": {
                      "delta": [1, 4], "theta": [4, 8], "alpha": [8, 14], "beta": [14, 31],

@@ -20,6 +20,8 @@ import keras
 from keras import layers
 
 from seedflow.models import EEGNET_POOLING
+from seedflow.models.layers import SpatialFilters
+
 BN_MOMENTUM = 0.9  # PyTorch's default (0.1 there), as in TorchEEG and LibEER
 
 
@@ -39,8 +41,7 @@ def build_eegnet(input_shape, n_classes: int, normalizer, *, sfreq: float, f1: i
     x = layers.ZeroPadding2D(((0, 0), ((kernel - 1) // 2, kernel // 2)))(x)
     x = layers.Conv2D(f1, (1, kernel), use_bias=False)(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
-    x = layers.DepthwiseConv2D((n_electrodes, 1), depth_multiplier=depth, use_bias=False,
-                               depthwise_constraint=keras.constraints.MaxNorm(1.0))(x)
+    x = SpatialFilters(depth, max_norm=1.0)(x)  # DepthwiseConv2D((n_electrodes, 1), depth)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
     x = layers.Activation("elu")(x)
     x = layers.AveragePooling2D((1, 4))(x)
