@@ -14,6 +14,7 @@ import scipy.stats
 from recognition_data import make_sessions
 
 from conftest import TINY, simulation_spec
+from seedflow import cli
 from seedflow.errors import SeedflowError
 from seedflow.recognition import protocols, train
 from seedflow.recognition.representations import trial_keys
@@ -109,7 +110,8 @@ def test_the_frequency_shift_moves_a_sine_by_the_shift():
     assert freqs[np.argmax(power)] == pytest.approx(12.5, abs=0.1)
 
 
-def test_the_curve_statistics_on_known_accuracies():
+def test_the_curve_statistics_on_known_accuracies(tmp_path, capsys):
+
     folds, seeds = ["sub-1_ses-1", "sub-2_ses-1", "sub-3_ses-1", "sub-4_ses-1"], [0, 1]
     real = np.array([[0.5, 0.6], [0.4, 0.5], [0.7, 0.6], [0.5, 0.5]])
     gain = np.array([[0.1, 0.0], [0.2, 0.1], [-0.1, 0.0], [0.05, 0.05]])
@@ -139,9 +141,19 @@ def test_the_curve_statistics_on_known_accuracies():
     with pytest.raises(ValueError, match="cells missing"):
         curve_statistics.curve_records(cells[:-1], "simulated")
     # the summary report's table and plot of the same records
-    header, rows = curve.gain_rows(records)
+    header, rows = curve_statistics.gain_rows(records)
     assert [row[:2] for row in rows] == [["1", "mixup"], ["all", "mixup"]]
     assert rows[0][4] == f"{gain.mean():+.3f} ± {gain.std():.3f}" and rows[0][6] == "4 × 2"
+    # seedflow curve-table: the same rows as Markdown; a run without the curve is an error
+    metrics = tmp_path / "metrics.json"
+    metrics.write_text(json.dumps([{"model": "logreg", "accuracy_mean": 0.6}, *records]))
+    assert cli.main(["curve-table", str(metrics)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "| " + " | ".join(header) + " |" and len(printed) == 2 + len(rows)
+    assert printed[2].startswith("| 1 | mixup | ") and "4 × 2" in printed[2]
+    metrics.write_text(json.dumps([{"model": "logreg", "accuracy_mean": 0.6}]))
+    assert cli.main(["curve-table", str(metrics)]) == 1
+    assert "no augmentation_curve records" in capsys.readouterr().err
     figure = curve.curve_figure(records)
     lines = {c.get_label(): c.lines[0] for c in figure.axes[0].containers}
     assert set(lines) == {"real", "mixup"}

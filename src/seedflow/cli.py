@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
                          help="<results>/summary/metrics.json of each run")
     quality.add_argument("--generator", default="signal_gan",
                          help="signal_gan | feature_wgan_gp | mixup")
+    curve = commands.add_parser(
+        "curve-table", help="the augmentation learning curve's gains (Markdown) of a summary "
+        "metrics.json")
+    curve.add_argument("metrics", type=Path, help="<results>/summary/metrics.json")
     args = parser.parse_args(argv)
     if args.command == "table":
         import json
@@ -64,6 +68,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             print(spread_table([json.loads(p.read_text()) for p in args.metrics],
                                args.generator))
+        except SeedflowError as err:
+            print(f"seedflow error: {err}", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "curve-table":
+        import json
+
+        from seedflow.synthesis.curve_statistics import markdown_table
+
+        try:
+            print(markdown_table(json.loads(args.metrics.read_text())))
         except SeedflowError as err:
             print(f"seedflow error: {err}", file=sys.stderr)
             return 1

@@ -31,23 +31,3 @@ def curve_figure(records: list[dict]) -> plt.Figure:
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig
-
-
-def gain_rows(records: list[dict]) -> tuple[list[str], list[list]]:
-    """Per size and arm: real accuracy, arm accuracy, gain ± std, Wilcoxon p across folds."""
-    header = ["trials per class", "arm", "accuracy (real)", "accuracy (arm)",
-              "gain ± std (folds × seeds)", "Wilcoxon p (folds)", "folds × seeds"]
-    real = {r["trials_per_class"]: r for r in records if r["augmentation"] == "real"}
-    rows = []
-    for r in records:
-        if r["augmentation"] == "real":
-            continue
-        test = r["paired_test"]
-        p = "–" if test["p_value"] is None else f"{test['p_value']:.3g}"
-        if test.get("note"):
-            p += f" ({test['note']})"
-        rows.append([r["trials_per_class"], r["augmentation"],
-                     f"{real[r['trials_per_class']]['accuracy_mean']:.3f}",
-                     f"{r['accuracy_mean']:.3f}", f"{r['gain_mean']:+.3f} ± {r['gain_std']:.3f}",
-                     p, f"{r['n_folds']} × {len(r['seeds'])}"])
-    return header, rows

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from seedflow.report import curve, generators, importance, provenance, results, synthetic
 from seedflow.report.common import add_figure, html_table, new_report, save
+from seedflow.synthesis import curve_statistics
 
 
 def summary_report(*, metrics_path: Path, gan_dir: Path | None, first_store: Path,
@@ -69,7 +70,7 @@ def _curve_section(report, records: list) -> None:
                "trials, trained on n trials per class and session of the fold's training "
                "trials (all: every one) with each arm's synthetic windows, made only from "
                "those trials.")
-    header, rows = curve.gain_rows(records)
+    header, rows = curve_statistics.gain_rows(records)
     report.add_html(html_table(header, rows, note="gain: arm minus real on the same fold, "
                                "seed and training subset; Wilcoxon signed-rank test of the "
                                "per-fold mean accuracies (over seeds), paired by fold; with "

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from seedflow.errors import SeedflowError
+
 PROTOCOL = "subject_dependent"
 ALL = "all"
 
@@ -84,3 +86,34 @@ def curve_records(cells: list[dict], dataset: str) -> list[dict]:
                                                    .mean()))
             records.append(record)
     return records
+
+
+def gain_rows(records: list[dict]) -> tuple[list[str], list[list]]:
+    """Per size and arm: real accuracy, arm accuracy, gain ± std, Wilcoxon p across folds."""
+    header = ["trials per class", "arm", "accuracy (real)", "accuracy (arm)",
+              "gain ± std (folds × seeds)", "Wilcoxon p (folds)", "folds × seeds"]
+    real = {r["trials_per_class"]: r for r in records if r["augmentation"] == "real"}
+    rows = []
+    for r in records:
+        if r["augmentation"] == "real":
+            continue
+        test = r["paired_test"]
+        p = "–" if test["p_value"] is None else f"{test['p_value']:.3g}"
+        if test.get("note"):
+            p += f" ({test['note']})"
+        rows.append([r["trials_per_class"], r["augmentation"],
+                     f"{real[r['trials_per_class']]['accuracy_mean']:.3f}",
+                     f"{r['accuracy_mean']:.3f}", f"{r['gain_mean']:+.3f} ± {r['gain_std']:.3f}",
+                     p, f"{r['n_folds']} × {len(r['seeds'])}"])
+    return header, rows
+
+
+def markdown_table(records: list[dict]) -> str:
+    """The learning curve's gains (:func:`gain_rows`) of a summary metrics.json's records,
+    as Markdown (its other records are left out)."""
+    header, rows = gain_rows([r for r in records if r.get("kind") == "augmentation_curve"])
+    if not rows:
+        raise SeedflowError("no augmentation_curve records with an arm other than real: "
+                            "was the run made with synthesis.augmentation.curve.enabled?")
+    lines = ["| " + " | ".join(header) + " |", "|---" * len(header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(map(str, row)) + " |" for row in rows])
