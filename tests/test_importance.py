@@ -181,11 +181,11 @@ WINDOW_KINDS = ["grid", "psd_grid", "flat", "channels_bands", "grid4d"]
 
 @pytest.mark.parametrize("kind", WINDOW_KINDS)
 def test_each_entry_of_a_feature_representation_is_mapped_to_its_channel_and_band(kind):
-    """entry_map agrees with the representation's own layout (representations._arranged):
+    """entry_map agrees with the representation's own layout (representations.arranged, which it is built from):
     a value coding (channel, band) sits where entry_map says that channel and band are."""
     n_features = 10 if kind == "grid4d" else 5  # grid4d: DE then log PSD of every band
     code = (np.arange(62)[:, None] * 100 + np.arange(n_features) % 5)[None].astype(float)
-    arranged = representations._arranged(code, kind, list(SEED_62))[0]
+    arranged = representations.arranged(code, kind, list(SEED_62))[0]
     chan, band = entry_map(kind, list(SEED_62), 5, arranged.shape)
     present = chan >= 0
     np.testing.assert_array_equal(arranged[present], (chan * 100 + band)[present])

@@ -35,13 +35,11 @@ from typing import Callable
 import numpy as np
 from scipy import signal
 
-from seedflow.channels import to_grid
-from seedflow.recognition.representations import RawWindows, Samples
+from seedflow.recognition.representations import RawWindows, Samples, arranged
 
 log = logging.getLogger(__name__)
 
 BEST_K = (4, 6, 9, 12)
-GRID_KINDS = ("grid", "psd_grid", "grid4d", "grid_sequence")
 # Ranking samples (validation, else training) read at most: each costs one forward pass per
 # channel and repeat (62 x 180 = 11,160 per repeat); evenly spaced, so every trial contributes.
 RANK_SAMPLES = 180
@@ -61,10 +59,8 @@ def entry_map(kind: str, ch_names: list[str], n_bands: int, sample_shape: tuple,
     band = np.repeat(np.arange(n_bands)[None, :], n_ch, axis=0)
     if kind == "grid4d":  # DE then log PSD of every band (representations._channel_values)
         chan, band = np.concatenate([chan, chan], 1), np.concatenate([band, band], 1)
-    if kind in GRID_KINDS:  # +1: the grid's empty cells (0) become -1
-        chan, band = (to_grid(a[None] + 1, ch_names)[0] - 1 for a in (chan, band))
-    elif kind != "channels_bands":  # flat, sequence: one row of channels x bands
-        chan, band = chan.reshape(-1), band.reshape(-1)
+    # laid out as the representation lays out a window's values; +1: empty grid cells -> -1
+    chan, band = (arranged(a[None] + 1, kind, ch_names)[0] - 1 for a in (chan, band))
     return (np.broadcast_to(chan, sample_shape), np.broadcast_to(band, sample_shape))
 
 

@@ -201,7 +201,7 @@ def _channel_values(store: FeatureStore, kind: str) -> np.ndarray:
     return store.de
 
 
-def _arranged(values: np.ndarray, kind: str, ch_names) -> np.ndarray:
+def arranged(values: np.ndarray, kind: str, ch_names) -> np.ndarray:
     """Per-window values (windows, channels, features) in the representation's layout."""
     if kind in ("grid", "grid_sequence", "psd_grid", "grid4d"):
         return to_grid(values, ch_names)
@@ -289,14 +289,14 @@ def session_samples(session: Session, spec: RepresentationSpec) -> Samples:
         if not finite.all():
             channel_values = np.where(finite, channel_values, np.nan)
     if kind == "grid4d":
-        x, groups = four_d(_arranged(channel_values, kind, ch_names), store.trial_index,
+        x, groups = four_d(arranged(channel_values, kind, ch_names), store.trial_index,
                            store.window_start, kept, spec.segment_windows)
     elif kind in SEQUENCE_KINDS:
         padding = spec.padding
         if padding not in PADDINGS:
             raise SeedflowError(f"config key recognition.padding: unknown '{padding}' "
                                 f"(known: {', '.join(PADDINGS)})")
-        values = _arranged(channel_values, kind, ch_names)
+        values = arranged(channel_values, kind, ch_names)
         groups = window_groups(store.trial_index, store.window_start, kept,
                                spec.sequence_windows, pad=True)
         x = _padded(values, groups, store.trial_index, kept, padding)
@@ -306,7 +306,7 @@ def session_samples(session: Session, spec: RepresentationSpec) -> Samples:
             x = RawWindows([session.ingest], np.zeros(len(groups), dtype=np.int64),
                            store.window_start[groups[:, 0]], length, order)
         else:
-            x = _arranged(channel_values, kind, ch_names)[groups[:, 0]]
+            x = arranged(channel_values, kind, ch_names)[groups[:, 0]]
     first = groups[:, 0]
     n = len(first)
     return Samples(x, store.label[first], np.full(n, session.subject, dtype="U32"),
