@@ -68,18 +68,18 @@ def test_generator_and_critic_shapes(tmp_path):
 
 
 def test_the_critic_tells_apart_spectra_that_differ_within_a_few_hertz():
-    """The critic's log power has 1 Hz bins up to 50 Hz: two sines 2 Hz apart anywhere in
-    1-48 Hz fall in different bins (2-5 Hz bins above 14 Hz let the generator shape the
-    spectrum freely inside each bin); above 50 Hz bins widen, so a 1000 Hz recording gives
-    tens of bins per channel, not 500."""
+    """The critic's log power has 1 Hz bins up to 50 Hz (at 100 Hz, Nyquist on its own):
+    two sines 1 Hz apart anywhere in 1-49 Hz fall in different bins (wider bins let the
+    generator shape the spectrum freely inside each); above 50 Hz bins widen, so a 1000 Hz
+    recording gives tens of bins per channel, not 500."""
     from keras import ops
 
     t = np.arange(200) / 100.0
     layer = spectral.LogBinPower(100.0)
     layer.build((None, 200, 1))
-    assert layer.n_bins == 50
-    for f in range(1, 47):
-        a, b = (np.sin(2 * np.pi * g * t)[None, :, None].astype("float32") for g in (f, f + 2))
+    assert layer.n_bins == 51
+    for f in range(1, 49):
+        a, b = (np.cos(2 * np.pi * g * t)[None, :, None].astype("float32") for g in (f, f + 1))
         features = [ops.convert_to_numpy(layer(ops.convert_to_tensor(x)))[0] for x in (a, b)]
         assert np.argmax(features[0]) != np.argmax(features[1]), f
     wide = spectral.LogBinPower(1000.0)

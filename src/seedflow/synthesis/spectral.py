@@ -155,13 +155,14 @@ class SpectralMixer(layers.Layer):
 
 def bin_edges(sfreq: float) -> list[float]:
     """Frequency bins of the critic (and of feature matching): 1 Hz (the Welch resolution)
-    up to 50 Hz, wider above. Bins of 2-5 Hz above 14 Hz left the spectrum's shape inside
-    each bin free: the generator put ripples there and 0.1 decade too much power in the
-    anti-aliasing roll-off below Nyquist, which the band-power C2ST saw (0.63-0.72 against
-    0.49-0.65 with 1 Hz bins, 3,000 steps, seeds 0 and 2)."""
+    up to 50 Hz (Nyquist in a bin of its own at 100 Hz), wider above. Wider bins leave the
+    spectrum's shape inside each bin free: with 2-5 Hz bins above 14 Hz the generator put
+    ripples there and 0.1 decade too much power in the anti-aliasing roll-off below Nyquist,
+    which the band-power C2ST saw (0.63-0.72 against 0.49-0.65 with 1 Hz bins, 3,000 steps,
+    seeds 0 and 2); with 49 Hz and Nyquist (50 Hz) in one bin, 0.08 decade too much at 49."""
     top = sfreq / 2
     edges = list(range(50)) + [50, 60, 70, 80, 90, 100, 120, 140, 160, 180, 200]
-    return [e for e in edges if e < top] + [top + 1e-6]
+    return [e for e in edges if e <= top] + [top + 1e-6]
 
 
 @keras.saving.register_keras_serializable(PACKAGE)
